@@ -1,0 +1,54 @@
+# Two commands: `make run` (the app with demo data) and `make test` (lint + every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/canopy
+
+.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py serve 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+
+test-sqlite: install
+	$(BIN)/pytest -m "not browser"
+
+# PostgreSQL is optional on a laptop; CI always has one on 127.0.0.1:5432.
+test-postgres: install
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		echo "== PostgreSQL run =="; DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+	else \
+		echo "PostgreSQL does not answer on 127.0.0.1:5432: skipping the PostgreSQL run."; \
+	fi
+
+# Debian's Chromium; Playwright's own browser download does not work here.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+				|| echo "Could not install chromium with apt-get."; \
+		else \
+			echo "Chromium is missing: run 'sudo apt-get install chromium' to enable the browser tests."; \
+		fi; \
+	fi
+
+test-browser: install browser-deps
+	$(BIN)/pytest -m browser
+
+test: lint test-sqlite test-postgres test-browser
+
+clean:
+	rm -rf $(VENV) .test-db .pytest_cache .ruff_cache

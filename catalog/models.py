@@ -1,0 +1,1 @@
+"""Models arrive with the catalog issue; see docs/ARCHITECTURE.md."""

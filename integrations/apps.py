@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from . import roles
+
+        # Later apps add models (and so permissions) after the roles migration ran: keep groups in step.
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="canopy-sync-roles")

@@ -1,0 +1,1 @@
+"""Models arrive with the loyalty issue; see docs/ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""Models arrive with the orders issue; see docs/ARCHITECTURE.md."""

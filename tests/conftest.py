@@ -1,0 +1,60 @@
+import pytest
+from rest_framework.test import APIClient
+
+from integrations import roles
+
+from .factories import PASSWORD, CompanyFactory, RetailStoreFactory, UserFactory
+
+
+@pytest.fixture
+def company_a():
+    return CompanyFactory(name="Acme Cannabis")
+
+
+@pytest.fixture
+def company_b():
+    return CompanyFactory(name="Bravo Buds")
+
+
+@pytest.fixture
+def store_a(company_a):
+    return RetailStoreFactory(company=company_a, name="Acme Downtown")
+
+
+@pytest.fixture
+def store_b(company_b):
+    return RetailStoreFactory(company=company_b, name="Bravo Uptown")
+
+
+@pytest.fixture
+def staff_a(company_a):
+    return UserFactory(username="staff-a", company=company_a, role=roles.DISPENSARY_STAFF)
+
+
+@pytest.fixture
+def staff_b(company_b):
+    return UserFactory(username="staff-b", company=company_b, role=roles.DISPENSARY_STAFF)
+
+
+@pytest.fixture
+def manager_a(company_a):
+    return UserFactory(username="manager-a", company=company_a, role=roles.MANAGER)
+
+
+@pytest.fixture
+def specialist():
+    return UserFactory(username="specialist", company=None, role=roles.ONBOARDING_SPECIALIST)
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client signed in with a token obtained the way a script would."""
+
+    def make(user):
+        client = APIClient()
+        response = client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200, response.content
+        client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+        return client
+
+    return make

@@ -1,0 +1,10 @@
+"""Sandbox alleaves (being written)."""
+from .base import SandboxVendor
+
+
+class AlleavesSandbox(SandboxVendor):
+    vendor = "alleaves"
+    path = "alleaves/"
+
+    def urlpatterns(self) -> list:
+        return []

@@ -4,6 +4,7 @@ Every value comes from the environment (django-environ) and every one is optiona
 Canopy runs for development on SQLite with django-q2's ORM broker. `CANOPY_MODE=production` refuses
 to start with the development SECRET_KEY or encryption key.
 """
+import os
 from pathlib import Path
 
 import environ
@@ -87,12 +88,17 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Test databases are per test process, so two suites (SQLite and PostgreSQL, or two developers'
+# runs) never drop each other's database.
+_TEST_SUFFIX = env("TEST_DB_SUFFIX", default=str(os.getpid()))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, so a qcluster subprocess started by a test sees the same rows.
     (BASE_DIR / ".test-db").mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db" / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db" / f"test-{_TEST_SUFFIX}.sqlite3")}
     # Several processes (web, qcluster) write to one file in development: wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_TEST_SUFFIX}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "integrations.User"

@@ -123,6 +123,10 @@ vars().update(EMAIL_CONFIG)
 # The SMS carrier (loyalty 2FA codes, L8, L13). "console" prints messages; a real carrier is a dotted path.
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 
+# The sandbox POS (X1) lets a store try every card before its real keys arrive; an operator may turn
+# it off on a deployment that never onboards.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -161,6 +165,8 @@ Q_CLUSTER = {
     "save_limit": 500,
     "catch_up": False,
     "label": "Task queue",
+    # django-q2 reads this key whenever Q_CLUSTER_NAME is set (dedicated queues per host).
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     # Any number of qcluster processes on any number of hosts share one Redis queue.

@@ -1,8 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 
+from . import cards, crypto
+from .admin_cards import IntegrationCardAdmin
 from .admin_mixins import CompanyScopedAdmin
-from .models import Company, RetailStore, User
+from .models import ApiAccess, Company, IntegrationCard, LoyaltyCredential, RetailStore, User
+
+admin.site.register(IntegrationCard, IntegrationCardAdmin)
 
 
 class RetailStoreInline(admin.TabularInline):
@@ -33,7 +39,36 @@ class RetailStoreAdmin(CompanyScopedAdmin):
     list_filter = ["location_type", "state"]
     search_fields = ["name", "city", "company__name"]
     list_select_related = ["company"]
-    fields = ["company", "name", "state", "timezone", "location_type", "address", "city", "postal_code"]
+    fieldsets = [
+        (None, {"fields": ["company", "name", "state", "timezone", "location_type", "address", "city",
+                           "postal_code"]}),
+        ("Store Mappings", {"fields": ["loyalty_credential"],
+                            "description": "Pick the Dutchie credential for this store; its sales and signups "
+                                           "are then attributed here (L9). Onboarding specialists only."}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.sees_all_companies:
+            return fieldsets
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f != "company"]})
+                for name, opts in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm("integrations.map_store_credentials"):
+            return []
+        return ["loyalty_credential"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "loyalty_credential":
+            credentials = LoyaltyCredential.objects.select_related("card__company")
+            store_id = request.resolver_match.kwargs.get("object_id")
+            if store_id:
+                # Only the store's own company's credentials can be mapped to it.
+                store = RetailStore.objects.filter(pk=store_id).first()
+                credentials = credentials.filter(card__company_id=store.company_id if store else None)
+            kwargs["queryset"] = credentials
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)
@@ -60,3 +95,41 @@ class CanopyUserAdmin(CompanyScopedAdmin, UserAdmin):
                                                                             "user_permissions")]})
             for name, opts in fieldsets
         ]
+
+
+@admin.register(ApiAccess)
+class ApiAccessAdmin(CompanyScopedAdmin):
+    """Settings > API & Tracking: the UID and API key the POS uses to call us, and Rotate (L7)."""
+
+    company_path = ""
+    list_display = ["name", "uid", "masked_key", "pos_api_key_rotated_at"]
+    fields = ["name", "uid", "api_key", "pos_api_key_rotated_at"]
+    readonly_fields = fields
+    change_form_template = "admin/integrations/apiaccess/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="API key")
+    def masked_key(self, obj):
+        return crypto.mask(obj.pos_api_key)
+
+    @admin.display(description="API key")
+    def api_key(self, obj):
+        # Our own key, shown so staff can paste it into the POS; their POS credentials are never shown.
+        return obj.pos_api_key
+
+    def get_urls(self):
+        return [path("<int:pk>/rotate/", self.admin_site.admin_view(self.rotate_view),
+                     name="integrations_apiaccess_rotate")] + super().get_urls()
+
+    def rotate_view(self, request, pk):
+        company = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method == "POST" and self.has_change_permission(request, company):
+            cards.rotate_pos_api_key(company, request.user)
+            self.message_user(request, "A new API key was created; the old one no longer works. Update the POS.",
+                              messages.SUCCESS)
+        return redirect("admin:integrations_apiaccess_change", company.pk)

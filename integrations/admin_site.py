@@ -25,6 +25,12 @@ class CanopyAdminSite(admin.AdminSite):
     site_title = "Canopy"
     index_title = "Dispensary integrations"
 
+    def index(self, request, extra_context=None):
+        from .notices import notices_for
+
+        extra_context = {**(extra_context or {}), "notices": notices_for(request.user)}
+        return super().index(request, extra_context)
+
     def get_app_list(self, request, app_label=None):
         if app_label:
             return super().get_app_list(request, app_label)

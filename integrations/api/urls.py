@@ -6,6 +6,7 @@ from . import views
 router = DefaultRouter()
 router.register("companies", views.CompanyViewSet)
 router.register("stores", views.RetailStoreViewSet)
+router.register("cards", views.IntegrationCardViewSet)
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

@@ -1,11 +1,15 @@
 """The platform: the companies that use Canopy, their retail stores, and their people."""
+import hashlib
+import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .choices import US_STATES, US_TIMEZONES, LocationType
+from ..choices import US_STATES, US_TIMEZONES, LocationType
+from ..fields import EncryptedTextField
 
 
 class Company(models.Model):
@@ -16,6 +20,10 @@ class Company(models.Model):
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     # The UID the POS quotes when it calls us (Settings > API & Tracking, L7).
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name="UID")
+    # The key the POS sends when it calls us (L7): kept encrypted to show it, hashed to look it up.
+    pos_api_key = EncryptedTextField("API key", blank=True, editable=False)
+    pos_api_key_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    pos_api_key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,7 +43,30 @@ class Company(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = slugify(self.name)[:200]
+        if not self.pos_api_key:
+            self.set_new_pos_api_key()
         super().save(*args, **kwargs)
+
+    def set_new_pos_api_key(self) -> str:
+        """A fresh key for the POS to call us; the old one stops working once saved (L7)."""
+        key = secrets.token_urlsafe(32)
+        self.pos_api_key = key
+        self.pos_api_key_hash = hash_api_key(key)
+        self.pos_api_key_rotated_at = timezone.now()
+        return key
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiAccess(Company):
+    """Settings > API & Tracking: the company's UID and the API key the POS uses to call us (L7)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API & Tracking"
+        verbose_name_plural = "API & Tracking"
 
 
 class RetailStore(models.Model):
@@ -55,6 +86,12 @@ class RetailStore(models.Model):
     address = models.CharField(max_length=255, blank=True)
     city = models.CharField(max_length=120, blank=True)
     postal_code = models.CharField(max_length=16, blank=True)
+    # L9: the Dutchie loyalty credential whose sales and signups are attributed to this store.
+    loyalty_credential = models.ForeignKey(
+        "integrations.LoyaltyCredential", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="stores", verbose_name="Store Mappings: Dutchie credential",
+        help_text="Pick the Dutchie credential for this store; sales and signups are then attributed to it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,115 @@
+"""Services for integration cards: save with history (X4), Test Connection (R2), rotate keys (L7)."""
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import CardChange, Company, IntegrationCard
+from .pos.errors import PosError
+from .pos.records import ClientConfig, ConnectionResult
+
+# Columns whose changes are not settings: bookkeeping the card keeps about itself.
+UNTRACKED = {"id", "created_at", "updated_at", "last_test_ok", "last_test_message", "last_tested_at",
+             "connected_at", "sync_personas_since"}
+
+
+def tracked_fields() -> list[str]:
+    return [f.attname for f in IntegrationCard._meta.concrete_fields if f.attname not in UNTRACKED]
+
+
+def snapshot(card: IntegrationCard) -> dict[str, Any]:
+    """The card's settings now, to compare after a change (a new card snapshots as empty)."""
+    if card.pk is None:
+        return {}
+    return {name: getattr(card, name) for name in tracked_fields()}
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def record_changes(card: IntegrationCard, before: dict[str, Any], user) -> list[CardChange]:
+    """One CardChange per field that differs from `before`; secrets read "changed", never the value.
+    A new card gets a single "created" row rather than one per default value."""
+    if not before:
+        return [CardChange.objects.create(card=card, user=user if user and user.pk else None, field="card",
+                                          old_value="", new_value="created")]
+    rows = []
+    for name in tracked_fields():
+        old, new = before.get(name), getattr(card, name)
+        if _display(old) == _display(new):
+            continue
+        if name in IntegrationCard.SECRET_FIELDS:
+            old_text = "set" if old else ""
+            new_text = "changed" if new and old else ("set" if new else "removed")
+        else:
+            old_text, new_text = _display(old), _display(new)
+        rows.append(CardChange(card=card, user=user if user and user.pk else None, field=name,
+                               old_value=old_text, new_value=new_text))
+    CardChange.objects.bulk_create(rows)
+    return rows
+
+
+@transaction.atomic
+def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None) -> list[CardChange]:
+    """Save a card and record what changed (X4). Pass `before` when the instance was already edited."""
+    if before is None:
+        before = snapshot(IntegrationCard.objects.get(pk=card.pk)) if card.pk else {}
+    if card.store_id and not card.company_id:
+        card.company_id = card.store.company_id
+    card.save()
+    return record_changes(card, before, user)
+
+
+def test_connection(card: IntegrationCard, config: ClientConfig | None = None) -> ConnectionResult:
+    """Call the POS with the card's (or the entered) credentials and answer in words (R2, R11, L1, D2).
+    Never raises for a POS failure: the failure is the answer."""
+    from .pos.registry import client_for
+
+    config = config or ClientConfig.from_card(card)
+    location_type = card.store.location_type if card.store_id else ""
+    try:
+        client = client_for(card.vendor, config)
+        result = client.test_connection(purpose=card.kind, location_type=location_type)
+    except PosError as error:
+        result = ConnectionResult(False, str(error), error.as_dict())
+    if card.pk:
+        IntegrationCard.objects.filter(pk=card.pk).update(
+            last_test_ok=result.ok, last_test_message=result.message[:2000], last_tested_at=timezone.now())
+    return result
+
+
+class ConnectionRefusedOnSave(Exception):
+    """Save of an enabled card whose Test Connection failed, without the explicit override (R2)."""
+
+    def __init__(self, result: ConnectionResult):
+        super().__init__(result.message)
+        self.result = result
+
+
+def check_connection_before_save(card: IntegrationCard, config: ClientConfig, *,
+                                 save_anyway: bool) -> ConnectionResult:
+    """R2: Test Connection runs before an enabled card's credentials are saved; a failure stops the save
+    unless the user explicitly overrides it. The admin form and the API both come through here."""
+    result = test_connection(card, config)
+    if not result.ok and not save_anyway:
+        raise ConnectionRefusedOnSave(result)
+    return result
+
+
+@transaction.atomic
+def rotate_pos_api_key(company: Company, user=None) -> str:
+    """A new key for the POS to call us; the old one stops working at once (L7)."""
+    key = company.set_new_pos_api_key()
+    company.save(update_fields=["pos_api_key", "pos_api_key_hash", "pos_api_key_rotated_at"])
+    return key

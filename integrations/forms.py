@@ -1,0 +1,134 @@
+"""The card form: every documented setting, secrets write-only, rooms picked from the POS."""
+from django import forms
+
+from . import crypto
+from .models import IntegrationCard
+from .models.cards import DATA_TYPES, SYNCABLE_FIELDS
+from .pos.records import ClientConfig
+
+
+class SecretInput(forms.PasswordInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+
+
+class IntegrationCardForm(forms.ModelForm):
+    """Blank secret = keep the stored one (never sent back to the browser). Saving an enabled card
+    whose credentials changed runs Test Connection first; a failure needs "Save anyway" (R2)."""
+
+    data_types = forms.MultipleChoiceField(choices=[(t, t.title()) for t in DATA_TYPES], required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text="What this card syncs (R3).")
+    synced_fields = forms.MultipleChoiceField(
+        choices=[(f, f.replace("_", " ").title()) for f in SYNCABLE_FIELDS], required=False,
+        widget=forms.CheckboxSelectMultiple, label="POS Settings: fields that sync",
+        help_text="A field left out keeps the value edited here (C8).")
+    room_ids = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
+                                         label="Room IDs",
+                                         help_text="Only inventory in the rooms ticked here is used; none ticked "
+                                                   "= every room (D1).")
+    area_ids = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
+                                         label="Areas", help_text="The area(s) to pull inventory from (A1).")
+    api_endpoint = forms.URLField(
+        label="API endpoint", required=False, max_length=300, assume_scheme="https",
+        help_text=IntegrationCard._meta.get_field("api_endpoint").help_text)
+    save_anyway = forms.BooleanField(
+        required=False, label="Save even though Test Connection failed",
+        help_text="Test Connection runs before Save; tick this to keep settings the POS refused (R2).")
+
+    class Meta:
+        model = IntegrationCard
+        # Every setting is on the form; the admin's fieldsets choose which ones a vendor shows.
+        fields = [f.name for f in IntegrationCard._meta.fields if f.editable and f.name not in ("id", "connected_at")]
+        widgets = {name: SecretInput() for name in IntegrationCard.SECRET_FIELDS}
+
+    def __init__(self, *args, rooms=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection_result = None
+        for name in IntegrationCard.SECRET_FIELDS:
+            if name in self.fields:
+                field = self.fields[name]
+                field.required = False
+                stored = getattr(self.instance, name, "")
+                if stored:
+                    field.help_text = f"Stored: {crypto.mask(stored)}. Leave blank to keep it. " + field.help_text
+        # Rooms / areas the POS reported, plus whatever is already chosen (so nothing silently drops).
+        for name in ("room_ids", "area_ids"):
+            if name in self.fields:
+                current = [str(v) for v in (getattr(self.instance, name) or [])]
+                choices = [(str(r.id), f"{r.name} ({r.id})" + ("" if r.sellable else " - not for sale"))
+                           for r in rooms or []]
+                known = {c[0] for c in choices}
+                choices += [(v, f"{v} (not reported by the POS)") for v in current if v not in known]
+                self.fields[name].choices = choices
+                self.initial.setdefault(name, current)
+
+    def _clean_secret(self, name: str) -> str:
+        value = (self.cleaned_data.get(name) or "").strip()
+        return value or getattr(self.instance, name, "")
+
+    def clean_api_key(self):
+        return self._clean_secret("api_key")
+
+    def clean_password(self):
+        return self._clean_secret("password")
+
+    def clean_order_ahead_token(self):
+        return self._clean_secret("order_ahead_token")
+
+    def clean_master_pin(self):
+        return self._clean_secret("master_pin")
+
+    def client_config(self) -> ClientConfig:
+        """The entered values (stored secrets where left blank), for Test Connection before Save."""
+        data = {**{n: getattr(self.instance, n, None) for n in ClientConfig.__dataclass_fields__},
+                **{k: v for k, v in self.cleaned_data.items() if k in ClientConfig.__dataclass_fields__}}
+        card = IntegrationCard(vendor=self.cleaned_data.get("vendor") or self.instance.vendor,
+                               api_endpoint=self.cleaned_data.get("api_endpoint", self.instance.api_endpoint))
+        data.pop("endpoint", None)
+        for key in ("room_ids", "area_ids"):
+            data[key] = [str(v) for v in data.get(key) or []]
+        return ClientConfig(endpoint=card.endpoint, **{k: v if v is not None else "" for k, v in data.items()})
+
+    def credentials_changed(self) -> bool:
+        """Did anything Test Connection depends on change (or is the card being switched on)?"""
+        if self.instance.pk is None:
+            return True
+        saved = IntegrationCard.objects.get(pk=self.instance.pk)
+        watched = (set(ClientConfig.__dataclass_fields__) - {"endpoint"}) | {"api_endpoint", "enabled"}
+        for name in watched & set(self.cleaned_data):
+            new, old = self.cleaned_data[name], getattr(saved, name)
+            if name in ("room_ids", "area_ids"):
+                new, old = sorted(map(str, new or [])), sorted(map(str, old or []))
+            if (new or "") != (old or ""):
+                return True
+        return False
+
+    def card_for_test(self) -> IntegrationCard:
+        get = self.cleaned_data.get
+        return IntegrationCard(pk=self.instance.pk, vendor=get("vendor") or self.instance.vendor,
+                               kind=get("kind") or self.instance.kind,
+                               store=get("store") or (self.instance.store if self.instance.store_id else None),
+                               api_endpoint=get("api_endpoint", self.instance.api_endpoint))
+
+    def run_connection_test(self):
+        from .cards import test_connection
+
+        self.connection_result = test_connection(self.card_for_test(), self.client_config())
+        return self.connection_result
+
+    def clean(self):
+        from .cards import ConnectionRefusedOnSave, check_connection_before_save
+
+        cleaned = super().clean()
+        if self.errors or not cleaned.get("enabled", self.instance.enabled) or not self.credentials_changed():
+            return cleaned
+        try:
+            self.connection_result = check_connection_before_save(
+                self.card_for_test(), self.client_config(), save_anyway=bool(cleaned.get("save_anyway")))
+        except ConnectionRefusedOnSave as refused:
+            self.connection_result = refused.result
+            raise forms.ValidationError(
+                f"Test Connection failed: {refused.result.message} Correct the settings, or tick "
+                "\"Save even though Test Connection failed\" to save them anyway.") from refused
+        return cleaned

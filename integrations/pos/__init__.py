@@ -1,0 +1,1 @@
+"""POS clients, one module per vendor behind one interface (base.PosClient)."""

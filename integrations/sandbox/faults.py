@@ -14,7 +14,13 @@ from .models import Fault, SandboxLocation
 
 
 class VendorErrors:
-    """How a vendor words its errors. Subclasses copy the real API's status codes and bodies."""
+    """How a vendor words its errors. Subclasses copy the real API's status codes and bodies.
+
+    retry_after_on_rate_limit: whether the vendor's own limiter sends Retry-After (Flowhub sends no
+        rate-limit headers at all); the 429 fault switches decide for themselves.
+    """
+
+    retry_after_on_rate_limit: bool = True
 
     def unauthorized(self) -> HttpResponse:
         return HttpResponse(status=401)
@@ -115,7 +121,7 @@ def sandbox_endpoint(errors: VendorErrors, authenticate: Callable[..., SandboxLo
             if location.enforce_rate_limits and (limit := errors.rate_limit_for(request)):
                 wait = rate_counter.hit((location.pk, request.method, request.path), limit)
                 if wait is not None:
-                    return errors.rate_limited(limit, wait)
+                    return errors.rate_limited(limit, wait if errors.retry_after_on_rate_limit else None)
             if fault == Fault.SLOW:
                 time.sleep(location.slow_seconds)
             response = view(request, location, *args, **kwargs)

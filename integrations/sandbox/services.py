@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from django.db import transaction
+from django.db.models import JSONField, Value
 from django.utils import timezone
 
 from . import generate
@@ -23,7 +24,11 @@ def vendor_for(vendor: str) -> SandboxVendor:
 def _records(location: SandboxLocation, kind: str, rows) -> Iterator[SandboxRecord]:
     for row in rows:
         yield SandboxRecord(
-            location=location, kind=kind, external_id=row.external_id, data=row.data,
+            # Value(): on PostgreSQL, Django 5.2 bulk-inserts plain values through UNNEST arrays, and psycopg
+            # escapes each JSON document into an array literal in Python, which made 100,000 products take
+            # over a minute; an expression keeps the plain VALUES insert (same rows, no effect on SQLite).
+            location=location, kind=kind, external_id=row.external_id,
+            data=Value(row.data, output_field=JSONField()),
             quantity=row.quantity, room_id=row.room_id, phone=row.phone, email=row.email,
             occurred_at=row.occurred_at, modified_at=row.modified_at, position=row.position,
         )

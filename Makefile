@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/canopy
 
-.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint clean
+.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test-browser: install browser-deps
 	$(BIN)/pytest -m browser
 
 test: lint test-sqlite test-postgres test-browser
+
+# Benchmarks print their figures and write them to docs/PERFORMANCE.md; not part of `make test`.
+bench-sandbox: install
+	$(BIN)/python tests/benchmarks/bench_sandbox.py
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(BIN)/python tests/benchmarks/bench_sandbox.py; fi
 
 clean:
 	rm -rf $(VENV) .test-db .pytest_cache .ruff_cache

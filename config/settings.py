@@ -123,6 +123,9 @@ vars().update(EMAIL_CONFIG)
 # The SMS carrier (loyalty 2FA codes, L8, L13). "console" prints messages; a real carrier is a dotted path.
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 
+# Test Connection waits this long for the POS before saying it is too slow (seconds).
+POS_TEST_CONNECTION_TIMEOUT = env.float("POS_TEST_CONNECTION_TIMEOUT", default=15.0)
+
 # The sandbox POS (X1) lets a store try every card before its real keys arrive; an operator may turn
 # it off on a deployment that never onboards.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)

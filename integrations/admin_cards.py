@@ -215,6 +215,8 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
                  name="integrations_integrationcard_test_new"),
             path("<int:pk>/test-connection/", self.admin_site.admin_view(self.test_connection_view),
                  name="integrations_integrationcard_test"),
+            path("<int:pk>/connect/", self.admin_site.admin_view(self.connect_view),
+                 name="integrations_integrationcard_connect"),
             path("open/<int:store_pk>/<str:vendor>/", self.admin_site.admin_view(self.open_card_view),
                  name="integrations_integrationcard_open"),
             path("open-loyalty/", self.admin_site.admin_view(self.open_loyalty_view),
@@ -239,6 +241,14 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "details": {}})
         result = form.run_connection_test()
         return JsonResponse({"ok": result.ok, "message": result.message, "details": result.details})
+
+    def connect_view(self, request, pk):
+        """Connect on the marketing + loyalty card (L4, L5)."""
+        card = get_object_or_404(self.get_queryset(request), pk=pk, kind=CardKind.LOYALTY)
+        if request.method == "POST" and self.has_change_permission(request, card):
+            result = cards.connect_loyalty_card(card, request.user)
+            self.message_user(request, result.message, messages.SUCCESS if result.ok else messages.ERROR)
+        return redirect("admin:integrations_integrationcard_change", card.pk)
 
     def open_card_view(self, request, store_pk, vendor):
         """Store > Integrations > <POS>: the store's card for that POS, created on first open (C1)."""

@@ -3,11 +3,14 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from .models import CardChange, Company, IntegrationCard
+from .models.cards import CardKind
 from .pos.errors import PosError
+from .pos.http import RetryPolicy
 from .pos.records import ClientConfig, ConnectionResult
 
 # Columns whose changes are not settings: bookkeeping the card keeps about itself.
@@ -74,15 +77,16 @@ def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None)
 def test_connection(card: IntegrationCard, config: ClientConfig | None = None) -> ConnectionResult:
     """Call the POS with the card's (or the entered) credentials and answer in words (R2, R11, L1, D2).
     Never raises for a POS failure: the failure is the answer."""
-    from .pos.registry import client_for
-
-    config = config or ClientConfig.from_card(card)
-    location_type = card.store.location_type if card.store_id else ""
-    try:
-        client = client_for(card.vendor, config)
-        result = client.test_connection(purpose=card.kind, location_type=location_type)
-    except PosError as error:
-        result = ConnectionResult(False, str(error), error.as_dict())
+    if card.kind == CardKind.LOYALTY and config is None:
+        result = _test_loyalty_credentials(card)
+    else:
+        config = config or ClientConfig.from_card(card)
+        location_type = card.store.location_type if card.store_id else ""
+        try:
+            client = _quick_client(card.vendor, config)
+            result = client.test_connection(purpose=card.kind, location_type=location_type)
+        except PosError as error:
+            result = ConnectionResult(False, str(error), error.as_dict())
     if card.pk:
         IntegrationCard.objects.filter(pk=card.pk).update(
             last_test_ok=result.ok, last_test_message=result.message[:2000], last_tested_at=timezone.now())
@@ -105,6 +109,52 @@ def check_connection_before_save(card: IntegrationCard, config: ClientConfig, *,
     if not result.ok and not save_anyway:
         raise ConnectionRefusedOnSave(result)
     return result
+
+
+def _quick_client(vendor: str, config: ClientConfig):
+    """A client for Test Connection: someone is waiting at the screen, so a short read timeout and no
+    retries; the answer says what happened and the sync engine does the patient retrying."""
+    from .pos.registry import client_for
+
+    client = client_for(vendor, config)
+    client.http.read_timeout = settings.POS_TEST_CONNECTION_TIMEOUT
+    client.http.retry = RetryPolicy(attempts=1)
+    return client
+
+
+def _test_loyalty_credentials(card: IntegrationCard) -> ConnectionResult:
+    """L1: each credential's key needs the customers, transactions, products and inventory permissions;
+    the answer names, per store, the ones missing."""
+    credentials = list(card.credentials.all()) if card.pk else []
+    if not credentials:
+        return ConnectionResult(False, "Add a credential (Store Name + API key) for each location first.")
+    lines, details, ok = [], {}, True
+    for credential in credentials:
+        config = ClientConfig(endpoint=card.endpoint, api_key=credential.api_key)
+        try:
+            result = _quick_client(card.vendor, config).test_connection(purpose=CardKind.LOYALTY)
+        except PosError as error:
+            result = ConnectionResult(False, str(error), error.as_dict())
+        ok = ok and result.ok
+        lines.append(f"{credential.store_name}: {result.message}")
+        details[credential.store_name] = {"ok": result.ok, **result.details}
+    return ConnectionResult(ok, " ".join(lines), details)
+
+
+@transaction.atomic
+def connect_loyalty_card(card: IntegrationCard, user) -> ConnectionResult:
+    """Connect (L4, L5): needs the age-compliance checkbox and working credentials; then the card is
+    enabled and its first pull is due at once."""
+    if not card.age_compliance_confirmed:
+        return ConnectionResult(False, 'Tick "All users are age compliant with my industry" before Connect.')
+    result = test_connection(card)
+    if not result.ok:
+        return result
+    before = snapshot(card)
+    card.enabled = True
+    card.connected_at = timezone.now()
+    save_card(card, user, before=before)
+    return ConnectionResult(True, "Connected: pulling data now. " + result.message, result.details)
 
 
 @transaction.atomic

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles
+from . import cards, roles
 from .choices import LocationType
-from .models import Company, RetailStore, User
+from .models import Company, IntegrationCard, LoyaltyCredential, RetailStore, User
+from .sandbox import services as sandbox
+from .sandbox.models import SandboxLocation
 
 DEMO_PASSWORD = "canopy-demo"
 
@@ -42,8 +44,50 @@ LOGINS = [
 ]
 
 
+# Each demo store's ecommerce card talks to its own sandbox POS location (X1), over HTTP to this site.
+DEMO_CARDS = [
+    # (store, vendor, products, seed)
+    ("Green Leaf Denver", "dutchie", 300, 11),
+    ("Green Leaf Boulder", "alleaves", 200, 12),
+    ("High Desert Santa Fe", "flowhub", 200, 13),
+]
+
+
+def _sandbox_location(name: str, vendor: str, products: int, seed: int) -> SandboxLocation:
+    existing = SandboxLocation.objects.filter(name=name, vendor=vendor).first()
+    return existing or sandbox.create_location(vendor, name=name, products=products, seed=seed)
+
+
+def _demo_cards(base_url: str) -> None:
+    for store_name, vendor, products, seed in DEMO_CARDS:
+        store = RetailStore.objects.get(name=store_name)
+        location = _sandbox_location(f"{store_name} (sandbox)", vendor, products, seed)
+        wiring = sandbox.describe(location, base_url)
+        card = IntegrationCard.objects.filter(store=store, vendor=vendor, kind="ecommerce").first()
+        if card is None:
+            card = IntegrationCard(company=store.company, store=store, vendor=vendor, kind="ecommerce",
+                                   enabled=True, api_endpoint=wiring["base_url"], sync_orders=True)
+            for name, value in wiring["credentials"].items():
+                setattr(card, name, value)
+            cards.save_card(card, None)
+    # The company's Dutchie marketing + loyalty card: two credentials, one mapped (L9), one not (L27).
+    company = Company.objects.get(name="Green Leaf Dispensaries")
+    loyalty = IntegrationCard.objects.filter(company=company, kind="loyalty").first()
+    if loyalty is None:
+        denver = _sandbox_location("Green Leaf Denver (sandbox)", "dutchie", 300, 11)
+        loyalty = IntegrationCard(company=company, vendor="dutchie", kind="loyalty", age_compliance_confirmed=True,
+                                  api_endpoint=sandbox.describe(denver, base_url)["base_url"])
+        cards.save_card(loyalty, None)
+        mapped = LoyaltyCredential.objects.create(card=loyalty, store_name="Green Leaf Denver", state="CO",
+                                                  api_key=denver.api_key)
+        LoyaltyCredential.objects.create(card=loyalty, store_name="Green Leaf Boulder (medical)", state="CO",
+                                         api_key=_sandbox_location("Green Leaf Boulder medical (sandbox)",
+                                                                   "dutchie", 50, 14).api_key)
+        RetailStore.objects.filter(name="Green Leaf Denver").update(loyalty_credential=mapped)
+
+
 @transaction.atomic
-def load_demo_data() -> list[DemoLogin]:
+def load_demo_data(base_url: str = "http://127.0.0.1:8000") -> list[DemoLogin]:
     roles.sync_roles()
     companies = {}
     for company_name, stores in COMPANIES.items():
@@ -64,4 +108,5 @@ def load_demo_data() -> list[DemoLogin]:
             user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=login.role)])
+    _demo_cards(base_url)
     return LOGINS

@@ -12,11 +12,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django_q.models import Task
+
+from tests.support import database_url_of_test_db
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -30,22 +30,6 @@ def redis_answers() -> bool:
     except OSError:
         return False
     return True
-
-
-def database_url_of_test_db() -> str:
-    """DATABASE_URL of the database this test is using (the test database, not the development one)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        # settings point the SQLite test database at a file, so another process can open it.
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        auth = quote(db["USER"] or "", safe="")
-        if db.get("PASSWORD"):
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = db.get("HOST") or "127.0.0.1"
-        port = db.get("PORT") or 5432
-        return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
-    raise NotImplementedError(f"No DATABASE_URL for {db['ENGINE']}")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -78,6 +78,9 @@ class PosHttp:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session)
+    # Statuses worth another try (for GETs, and POSTs that carry an idempotency key); a vendor whose 500s
+    # are transient (Dutchie) adds 500.
+    retry_statuses: frozenset[int] = frozenset(RETRY_STATUSES)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -114,7 +117,7 @@ class PosHttp:
                     return response
                 failure = self._error_for(response, method, path)
                 cause = None
-                if response.status_code not in RETRY_STATUSES:
+                if response.status_code not in self.retry_statuses:
                     raise failure
             if not can_retry or attempt == policy.attempts:
                 raise failure from cause
@@ -141,20 +144,27 @@ class PosHttp:
             raise BadResponse(f"{self.vendor}'s answer to {response.request.method} {_path(response)} {where}.",
                               status=response.status_code, url=response.url) from error
 
-    def iter_json_array(self, path: str, prefix: str = "item", **kwargs: Any) -> Iterator[Any]:
-        """Stream a (possibly huge) JSON array item by item, never holding it whole (Dutchie /inventory)."""
-        response = self.request("GET", path, stream=True, **kwargs)
+    def iter_json_array(self, path: str, prefix: str = "item", *, method: str = "GET",
+                        **kwargs: Any) -> Iterator[Any]:
+        """Stream a (possibly huge) JSON array item by item, never holding it whole (Dutchie /inventory).
+        `method="POST"` (with `json=`) streams a search answered by POST (Alleaves /inventory/search)."""
+        method = method.upper()
+        response = self.request(method, path, stream=True, **kwargs)
         response.raw.decode_content = True
         try:
             yield from ijson.items(response.raw, prefix, use_float=True)
         except ijson.IncompleteJSONError as error:
-            raise BadResponse(f"{self.vendor}'s answer to GET {path} ended before the document was complete.",
+            # The yajl backends raise IncompleteJSONError for every parse error: only "premature EOF"
+            # (yajl) or "Incomplete JSON content" (python backend) means the body was cut short.
+            cut_short = "premature EOF" in str(error) or "Incomplete JSON" in str(error)
+            where = "ended before the document was complete" if cut_short else "is not valid JSON"
+            raise BadResponse(f"{self.vendor}'s answer to {method} {path} {where}.",
                               status=response.status_code, url=response.url) from error
         except (ijson.JSONError, ValueError) as error:
-            raise BadResponse(f"{self.vendor}'s answer to GET {path} is not valid JSON.",
+            raise BadResponse(f"{self.vendor}'s answer to {method} {path} is not valid JSON.",
                               status=response.status_code, url=response.url) from error
         except requests.exceptions.RequestException as error:
-            raise BadResponse(f"{self.vendor}'s answer to GET {path} was cut off before it was complete.",
+            raise BadResponse(f"{self.vendor}'s answer to {method} {path} was cut off before it was complete.",
                               status=response.status_code, url=response.url) from error
         finally:
             response.close()

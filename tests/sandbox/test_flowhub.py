@@ -1,8 +1,6 @@
 """Sandbox Flowhub (Maui) over real HTTP: shapes against the reference (POS-APIS.md section 2), auth, the
 v1 date-format 404, Order Ahead (F2-F4), rooms (F7), faults, rate limits, change switches, determinism."""
-import os
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -542,15 +540,3 @@ def test_x1_catalogue_is_deterministic_by_seed(sandbox, http):
     customers = [get(http, box, "v1/customers/").json()["customers"] for box in (first, second)]
     assert customers[0] == customers[1]
 
-
-@pytest.mark.skipif(not os.environ.get("SANDBOX_PERF"), reason="100k generation timing: set SANDBOX_PERF=1")
-def test_x1_100k_products_generate_under_a_minute_and_stream(sandbox, http):
-    started = time.monotonic()
-    box = sandbox("flowhub", products=100_000, seed=9)
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, elapsed
-    # The v0 feed is one unpaginated document; it streams, so count items without keeping them.
-    with get(http, box, "v0/inventoryAnalytics", params={"includesNotForSaleQuantity": "true"},
-             stream=True) as response:
-        body = b"".join(response.iter_content(1 << 20))
-    assert body.startswith(b'{"status":200,"data":[') and body.count(b'"productId"') == 100_000

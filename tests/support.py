@@ -1,0 +1,28 @@
+"""Helpers for tests that start other processes against the test database."""
+import socket
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+
+def database_url_of_test_db() -> str:
+    """DATABASE_URL of the database this test is using (the test database, not the development one)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # settings point the SQLite test database at a file, so another process can open it.
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        auth = quote(db["USER"] or "", safe="")
+        if db.get("PASSWORD"):
+            auth += ":" + quote(db["PASSWORD"], safe="")
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
+    raise NotImplementedError(f"No DATABASE_URL for {db['ENGINE']}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

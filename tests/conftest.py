@@ -1,7 +1,10 @@
 import pytest
+import requests
 from rest_framework.test import APIClient
 
 from integrations import roles
+from integrations.sandbox import services
+from integrations.sandbox.faults import rate_counter
 
 from .factories import PASSWORD, CompanyFactory, RetailStoreFactory, UserFactory
 
@@ -58,3 +61,24 @@ def api_client_for():
         return client
 
     return make
+
+
+# Sandbox POS over real HTTP, through pytest-django's live server (used by sandbox, client and card tests).
+@pytest.fixture
+def sandbox(live_server, transactional_db):
+    """Create a sandbox location and get what a card would use: `make(vendor, products=..., seed=...)`
+    returns `services.describe(...)` plus the location object under "location"."""
+    rate_counter.reset()
+
+    def make(vendor: str, products: int = 40, seed: int = 1, **options):
+        location = services.create_location(vendor, products=products, seed=seed, **options)
+        return {**services.describe(location, live_server.url), "location": location}
+
+    yield make
+    rate_counter.reset()
+
+
+@pytest.fixture
+def http():
+    with requests.Session() as session:
+        yield session

@@ -109,12 +109,10 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         if unknown:
             raise serializers.ValidationError({"settings": f"Unknown settings: {', '.join(sorted(unknown))}."})
         advanced = set(settings_in) & set(IntegrationCard.ADVANCED_FIELDS)
-        if "api_endpoint" in attrs:
-            advanced.add("api_endpoint")
         if advanced and not user.has_perm("integrations.change_advanced_settings"):
             current = {name: getattr(instance, name) if instance else IntegrationCard._meta.get_field(name).default
                        for name in advanced}
-            changed = {n for n in advanced if (settings_in.get(n, attrs.get(n)) or "") != (current[n] or "")}
+            changed = {n for n in advanced if (settings_in[n] or "") != (current[n] or "")}
             if changed:
                 raise serializers.ValidationError({"settings": "Only onboarding specialists can change advanced "
                                                    f"settings (L6): {', '.join(sorted(changed))}."})

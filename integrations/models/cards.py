@@ -206,8 +206,7 @@ class IntegrationCard(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Settings only onboarding specialists may change (L6).
-    ADVANCED_FIELDS = ("use_last_backup", "sync_personas", "sync_to_relevant_state", "mirror_archives",
-                       "api_endpoint")
+    ADVANCED_FIELDS = ("use_last_backup", "sync_personas", "sync_to_relevant_state", "mirror_archives")
     SECRET_FIELDS = ("api_key", "password", "order_ahead_token", "master_pin")
 
     class Meta:

@@ -70,6 +70,11 @@ def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None)
         before = snapshot(IntegrationCard.objects.get(pk=card.pk)) if card.pk else {}
     if card.store_id and not card.company_id:
         card.company_id = card.store.company_id
+    if card.sync_personas and not before.get("sync_personas"):
+        # L19: POS edits flow in only from the day Sync Personas is switched on.
+        card.sync_personas_since = timezone.now()
+    elif not card.sync_personas:
+        card.sync_personas_since = None
     card.save()
     return record_changes(card, before, user)
 

@@ -3,7 +3,7 @@ from django import forms
 
 from . import crypto
 from .models import IntegrationCard
-from .models.cards import DATA_TYPES, SYNCABLE_FIELDS
+from .models.cards import DATA_TYPES, SYNCABLE_FIELDS, default_data_types, default_synced_fields
 from .pos.records import ClientConfig
 
 
@@ -17,11 +17,11 @@ class IntegrationCardForm(forms.ModelForm):
     whose credentials changed runs Test Connection first; a failure needs "Save anyway" (R2)."""
 
     data_types = forms.MultipleChoiceField(choices=[(t, t.title()) for t in DATA_TYPES], required=False,
-                                           widget=forms.CheckboxSelectMultiple,
+                                           widget=forms.CheckboxSelectMultiple, initial=default_data_types,
                                            help_text="What this card syncs (R3).")
     synced_fields = forms.MultipleChoiceField(
         choices=[(f, f.replace("_", " ").title()) for f in SYNCABLE_FIELDS], required=False,
-        widget=forms.CheckboxSelectMultiple, label="POS Settings: fields that sync",
+        widget=forms.CheckboxSelectMultiple, label="POS Settings: fields that sync", initial=default_synced_fields,
         help_text="A field left out keeps the value edited here (C8).")
     room_ids = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
                                          label="Room IDs",
@@ -62,6 +62,15 @@ class IntegrationCardForm(forms.ModelForm):
                 choices += [(v, f"{v} (not reported by the POS)") for v in current if v not in known]
                 self.fields[name].choices = choices
                 self.initial.setdefault(name, current)
+        # Flowhub takes one room (F1, F7): offer the POS's rooms by name, stored by their 32-character id.
+        if "room_id" in self.fields and rooms:
+            current = self.instance.room_id
+            choices = [("", "Every room")] + [(r.id, f"{r.name} ({r.id})") for r in rooms]
+            if current and current not in {r.id for r in rooms}:
+                choices.append((current, f"{current} (not reported by the POS)"))
+            field = self.fields["room_id"]
+            self.fields["room_id"] = forms.ChoiceField(choices=choices, required=False, label=field.label,
+                                                       help_text=field.help_text, validators=field.validators)
 
     def _clean_secret(self, name: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
@@ -81,7 +90,7 @@ class IntegrationCardForm(forms.ModelForm):
 
     def client_config(self) -> ClientConfig:
         """The entered values (stored secrets where left blank), for Test Connection before Save."""
-        data = {**{n: getattr(self.instance, n, None) for n in ClientConfig.__dataclass_fields__},
+        data = {**{n: getattr(self.instance, n, None) for n in ClientConfig.__dataclass_fields__ if n != "endpoint"},
                 **{k: v for k, v in self.cleaned_data.items() if k in ClientConfig.__dataclass_fields__}}
         card = IntegrationCard(vendor=self.cleaned_data.get("vendor") or self.instance.vendor,
                                api_endpoint=self.cleaned_data.get("api_endpoint", self.instance.api_endpoint))

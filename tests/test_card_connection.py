@@ -10,6 +10,8 @@ from integrations.models import IntegrationCard, LoyaltyCredential
 from integrations.sandbox import services
 from integrations.sandbox.models import Fault
 
+pytestmark = pytest.mark.django_db
+
 VENDORS = ["dutchie", "alleaves", "flowhub"]
 
 
@@ -220,3 +222,35 @@ def test_api_provisions_a_card_tests_it_and_refuses_bad_keys(api_client_for, sta
     assert card["credentials_masked"]["api_key"].endswith(wiring["credentials"]["api_key"][-4:])
     tested = api.post(f"/api/v1/cards/{card['id']}/test-connection/").json()
     assert tested["ok"] is True and wiring["location"].name in tested["message"]
+
+
+def test_f1_f7_flowhub_card_offers_the_pos_rooms_by_name(client, staff_a, wired):
+    card, _ = wired("flowhub")
+    client.force_login(staff_a)
+    page = client.get(f"/admin/integrations/integrationcard/{card.pk}/change/").content.decode()
+    assert '<select name="room_id"' in page and "Every room" in page
+    rooms = re.findall(r'<option value="([A-Za-z0-9]{32})"', page)
+    assert rooms, "the POS's rooms are offered"
+    form = _card_form(card, room_id=rooms[0], api_key="")
+    assert client.post(f"/admin/integrations/integrationcard/{card.pk}/change/", form).status_code == 302
+    card.refresh_from_db()
+    assert card.room_id == rooms[0]
+
+
+def test_l6_advanced_settings_are_read_only_with_the_warning_for_staff(client, staff_a, specialist, company_a):
+    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    url = f"/admin/integrations/integrationcard/{card.pk}/change/"
+    client.force_login(staff_a)
+    page = client.get(url).content.decode()
+    assert "Only onboarding specialists can change them" in page
+    assert 'name="mirror_archives"' not in page and "Mirror Archives" in page
+    client.force_login(specialist)
+    assert 'name="mirror_archives"' in client.get(url).content.decode()
+
+
+def test_l19_sync_personas_counts_from_the_day_it_is_enabled(company_a, specialist):
+    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    before = cards.snapshot(card)
+    card.sync_personas = True
+    cards.save_card(card, specialist, before=before)
+    assert card.sync_personas_since is not None

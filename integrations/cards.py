@@ -15,7 +15,7 @@ from .pos.records import ClientConfig, ConnectionResult
 
 # Columns whose changes are not settings: bookkeeping the card keeps about itself.
 UNTRACKED = {"id", "created_at", "updated_at", "last_test_ok", "last_test_message", "last_tested_at",
-             "connected_at", "sync_personas_since"}
+             "connected_at", "sync_personas_since", "next_sync_at"}
 
 
 def tracked_fields() -> list[str]:

@@ -197,6 +197,9 @@ class IntegrationCard(models.Model):
         "Bypass 2FA", default=False, help_text="Open the wallet without the SMS code (L8, L13).")
     master_pin = EncryptedTextField("Master PIN", blank=True, help_text="Overrides the SMS code (L8).")
 
+    # When the schedule dispatcher next syncs this card (C2, R7); empty while the card is disabled.
+    next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+
     # --- last Test Connection (R2) -----------------------------------------------------------
     last_test_ok = models.BooleanField(null=True, editable=False)
     last_test_message = models.TextField(blank=True, editable=False)

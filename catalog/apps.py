@@ -6,3 +6,9 @@ class CatalogConfig(AppConfig):
 
     name = "catalog"
     verbose_name = "Menu"
+
+    def ready(self) -> None:
+        from integrations.streams import register_stream
+
+        # The sync engine runs this stream by name; integrations never imports catalog.
+        register_stream("inventory", "catalog.sync.run_inventory_stream", kinds=("ecommerce",))

@@ -123,6 +123,9 @@ vars().update(EMAIL_CONFIG)
 # The SMS carrier (loyalty 2FA codes, L8, L13). "console" prints messages; a real carrier is a dotted path.
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 
+# A running sync writes a heartbeat every page; one silent this long lost its worker (seconds).
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=600)
+
 # Test Connection waits this long for the POS before saying it is too slow (seconds).
 POS_TEST_CONNECTION_TIMEOUT = env.float("POS_TEST_CONNECTION_TIMEOUT", default=15.0)
 

@@ -6,9 +6,11 @@ from django.urls import path
 from . import cards, crypto
 from .admin_cards import IntegrationCardAdmin
 from .admin_mixins import CompanyScopedAdmin
-from .models import ApiAccess, Company, IntegrationCard, LoyaltyCredential, RetailStore, User
+from .admin_runs import SyncRunAdmin
+from .models import ApiAccess, Company, IntegrationCard, LoyaltyCredential, RetailStore, SyncRun, User
 
 admin.site.register(IntegrationCard, IntegrationCardAdmin)
+admin.site.register(SyncRun, SyncRunAdmin)
 
 
 class RetailStoreInline(admin.TabularInline):

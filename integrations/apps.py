@@ -11,3 +11,10 @@ class IntegrationsConfig(AppConfig):
 
         # Later apps add models (and so permissions) after the roles migration ran: keep groups in step.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="canopy-sync-roles")
+        post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="canopy-dispatch-schedule")
+
+
+def _ensure_schedule(sender, **kwargs) -> None:
+    from .sync import ensure_dispatch_schedule
+
+    ensure_dispatch_schedule()

@@ -75,6 +75,9 @@ def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None)
         card.sync_personas_since = timezone.now()
     elif not card.sync_personas:
         card.sync_personas_since = None
+    from .sync import schedule_card
+
+    schedule_card(card, enabled_before=bool(before.get("enabled")))
     card.save()
     return record_changes(card, before, user)
 

@@ -27,6 +27,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "integrations.delete_loyaltycredential",
         "integrations.view_apiaccess",
         "integrations.change_apiaccess",
+        "integrations.view_syncrun",
+        "integrations.view_syncrunentry",
+        # Menu: read the products and the review queue (resolving it is a manager's call), and issue
+        # the storefront keys their ecommerce site or kiosk reads the menu with.
+        "catalog.view_product",
+        "catalog.view_reviewitem",
+        "catalog.view_storefrontkey",
+        "catalog.add_storefrontkey",
+        "catalog.change_storefrontkey",
     ],
     # Platform staff: every company, store mappings, advanced settings.
     ONBOARDING_SPECIALIST: [
@@ -57,8 +66,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "integrations.sync_integrationcard",
         "integrations.view_dashboard",
         "integrations.view_syncrun",
+        "integrations.view_syncrunentry",
         "sandbox.view_sandboxlocation",
         "sandbox.change_sandboxlocation",
+        "catalog.view_product",
+        "catalog.view_reviewitem",
+        "catalog.change_reviewitem",
+        "catalog.view_storefrontkey",
+        "catalog.add_storefrontkey",
+        "catalog.change_storefrontkey",
     ],
     # Managers press Sync, read the dashboard, orders and the review queue.
     MANAGER: [
@@ -69,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "integrations.sync_integrationcard",
         "integrations.view_dashboard",
         "integrations.view_syncrun",
+        "integrations.view_syncrunentry",
         "catalog.view_product",
         "catalog.view_reviewitem",
         "catalog.change_reviewitem",

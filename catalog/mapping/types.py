@@ -61,6 +61,8 @@ class MappedProduct:
     weight_tiers: list[dict[str, Any]] = field(default_factory=list)
     flower_equivalent: float | None = None
     quantity: float = 0  # never below 0
+    # False when the POS record carries no quantity at all (Dutchie /products details): ingest keeps its stock
+    quantity_known: bool = True
     room_type: str = ""  # R5 roomName -> room_type
     unit_cost: float | None = None  # never on the menu
     unknown_terpenes: list[str] = field(default_factory=list)

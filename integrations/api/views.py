@@ -2,12 +2,15 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from .. import cards
-from ..models import Company, IntegrationCard, RetailStore
+from .. import cards, sync
+from ..models import Company, IntegrationCard, RetailStore, SyncRun
 from .cards import IntegrationCardSerializer
 from .mixins import CompanyScopedViewMixin
+from .runs import SyncRequestSerializer, SyncRunSerializer
 from .serializers import CompanySerializer, RetailStoreSerializer
 
 
@@ -42,3 +45,25 @@ class IntegrationCardViewSet(CompanyScopedViewMixin, mixins.CreateModelMixin, mi
         card = self.get_object()
         result = cards.test_connection(card)
         return Response({"ok": result.ok, "message": result.message, "details": result.details})
+
+    @extend_schema(request=SyncRequestSerializer, responses=SyncRunSerializer)
+    @action(detail=True, methods=["post"], url_path="sync", permission_classes=[IsAuthenticated])
+    def sync(self, request, pk=None):
+        """Queue a sync of one stream at once and return the run (a running one is joined, not repeated)."""
+        card = self.get_object()
+        if not request.user.has_perm("integrations.run_sync"):
+            raise PermissionDenied("Only managers and onboarding specialists can start a sync.")
+        body = SyncRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            run, joined = sync.enqueue_sync(card, body.validated_data["stream"], SyncRun.Trigger.API, request.user,
+                                            dry_run=body.validated_data["dry_run"])
+        except KeyError as error:
+            raise ValidationError({"stream": str(error)}) from error
+        return Response(SyncRunSerializer(run).data, status=200 if joined else 202)
+
+
+class SyncRunViewSet(CompanyScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    company_path = "card__company"
+    queryset = SyncRun.objects.select_related("card")
+    serializer_class = SyncRunSerializer

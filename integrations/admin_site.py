@@ -8,7 +8,7 @@ from django.contrib import admin
 
 SECTIONS: list[tuple[str, list[str]]] = [
     ("Store", ["integrations.IntegrationCard"]),
-    ("Menu", ["catalog.Product", "catalog.ReviewItem"]),
+    ("Menu", ["catalog.Product", "catalog.ReviewItem", "catalog.StorefrontKey"]),
     ("Manage", ["orders.Order", "integrations.SyncRun"]),
     ("Customers", ["loyalty.Persona", "loyalty.Audience", "loyalty.Discount"]),
     ("Settings", ["integrations.ApiAccess", "integrations.CardChange"]),

@@ -1,0 +1,491 @@
+"""Ingest of mapped products onto a store's menu: set-based, in pages, each page its own transaction.
+
+The sync engine builds one Ingestor per run, feeds it pages of MappedProducts (catalog.mapping) with
+`ingest_page`, then calls `finish` once. The Ingestor reads the store's existing products once
+(pos id -> pk, content hash, quantity), skips every record whose content hash and quantity are
+unchanged without a single query, and writes the rest in one statement per page: a COPY into a
+TEMP staging table then INSERT ... SELECT ... ON CONFLICT DO UPDATE on PostgreSQL, one executemany
+upsert elsewhere (SQLite). Queries per page are a constant whatever the page size.
+
+Rules applied here (REQUIREMENTS.md):
+- R8 the POS's quantity wins; a product not found is created; a SKU used by several POS products is
+  merged when the records agree, or opened for review when they do not.
+- D13 a product that drops out of the feed is zeroed, never deleted.
+- A5 with price sync off, existing products keep their prices; new products get the POS's.
+- C8 fields the card does not sync are not overwritten on existing products.
+- X2 a dry run computes every count and entry and writes nothing.
+"""
+import gc
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg.errors import UniqueViolation
+
+from catalog.mapping.types import MappedProduct
+from catalog.models import Product, ReviewItem
+
+logger = logging.getLogger(__name__)
+
+# C8: which product columns each synced field name covers. The mapping module owns the field names;
+# when it publishes the column mapping we use it, else this copy (keep the two in step).
+try:  # pragma: no cover - depends on the mapping module's progress
+    from catalog.mapping.product import SYNCABLE_FIELD_COLUMNS as _MAPPING_FIELD_COLUMNS
+except ImportError:  # pragma: no cover
+    _MAPPING_FIELD_COLUMNS = None
+
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("product_name",),
+    "description": ("description",),
+    "brand": ("brand",),
+    "price": ("unit_price", "medical_unit_price", "price_tiers", "weight_tiers"),
+    "images": ("images",),
+    "labs": ("thc_percentage", "cbd_percentage", "lab_results"),
+    "terpenes": ("terpenes", "unknown_terpenes"),
+    "category": ("category", "subcategory"),
+    "quantity": ("quantity",),
+    "strain_type": ("strain_type",),
+    "weight": ("weight", "flower_equivalent"),
+}
+if _MAPPING_FIELD_COLUMNS:  # pragma: no cover
+    FIELD_COLUMNS = {name: (cols,) if isinstance(cols, str) else tuple(cols)
+                     for name, cols in _MAPPING_FIELD_COLUMNS.items()}
+ALL: tuple[str, ...] = tuple(FIELD_COLUMNS)
+# A5: the columns "our price" is made of; price sync off keeps them on existing products.
+PRICE_COLUMNS = ("unit_price", "medical_unit_price", "price_tiers", "weight_tiers")
+
+# Every product column a MappedProduct fills, in the order rows are written.
+DATA_COLUMNS = ("sku", "product_name", "brand", "category", "subcategory", "strain_type", "description", "images",
+                "thc_percentage", "cbd_percentage", "lab_results", "terpenes", "weight", "unit_price",
+                "medical_unit_price", "price_tiers", "weight_tiers", "flower_equivalent", "quantity", "room_type",
+                "unit_cost", "unknown_terpenes", "decisions", "flags", "raw")
+# The content hash covers every mapped column but `raw` (the vendor's record as received: its
+# timestamps change on every touch in the POS without anything on the menu changing).
+HASHED_COLUMNS = tuple(c for c in DATA_COLUMNS if c != "raw")
+# Columns written on existing products whatever the card syncs: the POS's identity of the product,
+# the explanation (X3) and the bookkeeping.
+ALWAYS_UPDATED = ("card_id", "content_hash", "sku", "room_type", "unit_cost", "decisions", "flags", "raw",
+                  "last_synced_at", "updated_at")
+WRITE_COLUMNS = ("store_id", "card_id", "pos_product_id", "content_hash", *DATA_COLUMNS, "held_quantity",
+                 "last_synced_at", "created_at", "updated_at")
+# R8: a duplicate SKU is merged only when its records agree on these.
+AGREEING_FIELDS = ("product_name", "brand", "category", "unit_price", "weight")
+
+# A run keeps the first ENTRIES_PER_PAGE notable records of each action per page, and at most
+# ENTRIES_PER_RUN of each per run: a 100,000-product first sync must not write 100,000 entry rows
+# (the run's counts carry the totals).
+ENTRIES_PER_PAGE = 200
+ENTRIES_PER_RUN = 1000
+STAGE_TABLE = "canopy_ingest_stage"
+POS_ID_LENGTH = Product._meta.get_field("pos_product_id").max_length
+# The decisions ingest adds itself (R8 merges) carry this field name, so a later run can replace them.
+DUPLICATE_DECISION = "duplicate_sku"
+
+_hashed_values = attrgetter(*HASHED_COLUMNS)
+Entry = tuple[str, str, str, str]  # (action, pos_id, name, message)
+
+
+@dataclass
+class PageResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    flagged: int = 0
+    errors: int = 0
+    # Notable records only (created, updated, flagged, failed), capped per page and per run.
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class FinishResult:
+    zeroed: int = 0
+    merged: int = 0  # duplicate rows merged into their SKU's first product (R8)
+    flagged: int = 0  # duplicate SKUs opened for review (R8)
+    entries: list[Entry] = field(default_factory=list)
+    # D14: a feed with no record at all zeroes nothing (an empty menu would hide a credential or room
+    # problem); the engine says why instead.
+    empty_feed: bool = False
+
+
+@dataclass
+class _Problem:
+    kind: str
+    key: str
+    message: str
+    raw: list[dict[str, Any]]
+    pos_ids: Sequence[str] = ()
+
+
+def _json_default(value: Any) -> Any:
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _money(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class Ingestor:
+    """Puts one run's mapped products onto one store's menu. Not thread-safe; one per run."""
+
+    def __init__(self, store, card=None, *, run_id: int | None = None, dry_run: bool = False,
+                 sync_prices: bool = True, synced_fields: Iterable[str] = ALL):
+        self.store_id = store.pk
+        self.card_id = card.pk if card is not None else None
+        self.run_id = run_id
+        self.dry_run = dry_run
+        synced = set(synced_fields)
+        if unknown := synced - set(FIELD_COLUMNS):
+            logger.warning("Ingest ignores unknown synced fields %s", sorted(unknown))
+        columns = {c for name in synced & set(FIELD_COLUMNS) for c in FIELD_COLUMNS[name]}
+        if not sync_prices:
+            columns -= set(PRICE_COLUMNS)
+        # The columns an existing product gets from the POS (a new product gets every column).
+        self.update_columns = tuple(c for c in WRITE_COLUMNS if c in columns or c in ALWAYS_UPDATED)
+        self.quantity_synced = "quantity" in self.update_columns
+        # The settings that decide what is written are part of every hash: after a settings change
+        # (a field synced again, price sync back on) each product is rewritten once with them.
+        fingerprint = orjson.dumps([self.card_id, self.update_columns])
+        self._hasher = hashlib.blake2b(fingerprint, digest_size=16)
+
+        # The one read of what the store has: pos id -> (pk, content hash, quantity). SKUs are only
+        # looked at to know which products shared a SKU last time (their quantities are R8's to set).
+        self._existing: dict[str, tuple[int | None, str, float]] = {}
+        self._shared_sku: set[str] = set()
+        first_with_sku: dict[str, str] = {}
+        rows = Product.objects.filter(store_id=self.store_id).values_list(
+            "pos_product_id", "pk", "content_hash", "quantity", "sku")
+        for pos_id, pk, content_hash, quantity, sku in rows.iterator(chunk_size=10_000):
+            self._existing[pos_id] = (pk, content_hash, quantity)
+            if sku:
+                first = first_with_sku.setdefault(sku, pos_id)
+                if first != pos_id:
+                    self._shared_sku.update((first, pos_id))
+        del first_with_sku
+
+        self._seen: set[str] = set()
+        # R8: sku -> the first record with it (pos id, name, feed quantity, agreeing fields); the
+        # later records with the same SKU are kept in full (they are few).
+        self._first_by_sku: dict[str, tuple[str, str, float, tuple]] = {}
+        self._later_by_sku: dict[str, list[tuple[str, str, float, tuple]]] = {}
+        # Feed quantities of products that shared a SKU last time: finish() sets them (R8).
+        self._deferred_quantity: dict[str, float] = {}
+        self._entries_kept: Counter[str] = Counter()
+        # The cyclic GC re-walks every long-lived object on each full collection, and a 100,000-product
+        # run allocates millions of short-lived ones: at that size GC took a quarter of an unchanged
+        # resync. Freezing moves what exists now (Django, the existing-products dict) out of its walks
+        # until finish() thaws it; nothing frozen is lost, it is only collected after the thaw.
+        gc.freeze()
+
+    # --- pages ------------------------------------------------------------------------------------
+    def ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]] = ()) -> PageResult:
+        """Write one page: new and changed products, review items for flagged and failed records. A
+        failed record (the mapper could not make a product of it) is counted and kept for review."""
+        # A page makes no reference cycles (rows are tuples of atoms): pausing the cyclic GC spares
+        # the dozens of collections its allocations would trigger, each walking every live object.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._ingest_page(mapped, failed)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]]) -> PageResult:
+        result = PageResult()
+        page_entries: Counter[str] = Counter()
+        now = timezone.now()
+        rows: dict[str, tuple] = {}  # pos id -> row, for products that exist
+        new_rows: dict[str, tuple] = {}  # ... for products that did not exist when the run began
+        flagged_written: list[MappedProduct] = []
+        failed = list(failed)
+        for product in mapped:
+            pos_id = product.pos_product_id
+            if not pos_id or len(pos_id) > POS_ID_LENGTH:
+                failed.append(((pos_id or "")[:POS_ID_LENGTH], product.product_name,
+                               f"The POS product ID is empty or longer than {POS_ID_LENGTH} characters."))
+                continue
+            old = self._existing.get(pos_id)
+            # A record without any quantity (quantity_known False: Dutchie /products) keeps our stock.
+            if old is not None and not getattr(product, "quantity_known", True):
+                quantity = old[2]
+            else:
+                quantity = max(0.0, float(product.quantity or 0))  # never below 0
+            digest = self._hash(product)
+            if pos_id not in self._seen:
+                self._seen.add(pos_id)
+                if product.sku:
+                    self._track_sku(product, quantity)
+            if product.flags:
+                result.flagged += 1
+                self._entry(result, page_entries, "flagged", pos_id, product.product_name,
+                            "; ".join(map(str, product.flags)))
+            deferred = pos_id in self._shared_sku and self.quantity_synced
+            if deferred:
+                self._deferred_quantity[pos_id] = quantity
+            if old is None:
+                result.created += 1
+                self._entry(result, page_entries, "created", pos_id, product.product_name,
+                            "New in the POS: created (R8).")
+            else:
+                pk, old_hash, old_quantity = old
+                quantity_differs = self.quantity_synced and not deferred and old_quantity != quantity
+                if old_hash == digest and not quantity_differs:
+                    result.unchanged += 1
+                    continue
+                result.updated += 1
+                message = ("Changed in the POS." if old_hash != digest else
+                           f"Quantity {old_quantity:g} -> {quantity:g}: the POS wins (R8).")
+                self._entry(result, page_entries, "updated", pos_id, product.product_name, message)
+                if deferred:  # R8 sets it at finish() from the feed's quantities
+                    quantity = old_quantity
+            self._existing[pos_id] = (old[0] if old else None, digest, quantity)
+            if old is None or pos_id in new_rows:
+                new_rows[pos_id] = self._row(product, digest, quantity, now)
+            else:
+                rows[pos_id] = self._row(product, digest, quantity, now)
+            if product.flags:
+                flagged_written.append(product)
+
+        problems = [self._flag_problem(product) for product in flagged_written]
+        for pos_id, name, message in failed:
+            result.errors += 1
+            self._entry(result, page_entries, "failed", pos_id, name, message)
+            if pos_id:
+                self._seen.add(pos_id)  # a record we could not read is not a product that left the POS
+            problems.append(_Problem(ReviewItem.Kind.MALFORMED, (pos_id or f"name:{name}")[:200],
+                                     f"Could not read this POS record: {message}",
+                                     [{"pos_id": pos_id, "name": name, "message": message}]))
+        if self.dry_run or not (rows or new_rows or problems):
+            return result
+        with transaction.atomic():
+            if rows or new_rows:
+                self._upsert(list(rows.values()), list(new_rows.values()))
+            if problems:
+                self._open_review_items(problems)
+        return result
+
+    def _hash(self, product: MappedProduct) -> str:
+        hasher = self._hasher.copy()
+        hasher.update(orjson.dumps(_hashed_values(product), default=_json_default, option=orjson.OPT_NON_STR_KEYS))
+        return hasher.hexdigest()
+
+    def _track_sku(self, product: MappedProduct, quantity: float) -> None:
+        weight = _dumps(product.weight) if product.weight is not None else None
+        agreeing = (product.product_name, product.brand, product.category, _money(product.unit_price), weight)
+        record = (product.pos_product_id, product.product_name, quantity, agreeing)
+        first = self._first_by_sku.setdefault(product.sku, record)
+        if first is not record:
+            self._later_by_sku.setdefault(product.sku, []).append(record)
+
+    def _entry(self, result, page_entries: Counter, action: str, pos_id: str, name: str, message: str) -> None:
+        if page_entries[action] < ENTRIES_PER_PAGE and self._entries_kept[action] < ENTRIES_PER_RUN:
+            page_entries[action] += 1
+            self._entries_kept[action] += 1
+            result.entries.append((action, pos_id, (name or "")[:300], message))
+
+    def _flag_problem(self, product: MappedProduct) -> _Problem:
+        kind = ReviewItem.Kind.UNKNOWN_CATEGORY if not product.category else ReviewItem.Kind.MALFORMED
+        flags = "; ".join(map(str, product.flags))
+        return _Problem(kind, product.pos_product_id[:200], flags,
+                        [{"pos_id": product.pos_product_id, "name": product.product_name, "flags": product.flags}],
+                        (product.pos_product_id,))
+
+    def _row(self, p: MappedProduct, digest: str, quantity: float, now) -> tuple:
+        """One product as WRITE_COLUMNS, JSON columns as text (COPY and executemany take the same)."""
+        weight = _dumps(p.weight) if p.weight is not None else None
+        # Text columns are cut to their column's length: one overlong POS value must not fail the page.
+        return (self.store_id, self.card_id, p.pos_product_id, digest, (p.sku or "")[:120],
+                (p.product_name or "")[:300], (p.brand or "")[:200], (p.category or "")[:60],
+                (p.subcategory or "")[:120], (p.strain_type or "")[:30], p.description or "",
+                _dumps(p.images or []), p.thc_percentage, p.cbd_percentage, _dumps(p.lab_results or []),
+                _dumps(p.terpenes or []), weight, _money(p.unit_price), _money(p.medical_unit_price),
+                _dumps(p.price_tiers or []), _dumps(p.weight_tiers or []), p.flower_equivalent, quantity,
+                (p.room_type or "")[:120], _money(p.unit_cost), _dumps(p.unknown_terpenes or []),
+                _dumps(p.decisions or []), _dumps(p.flags or []), _dumps(p.raw or {}), 0.0, now, now, now)
+
+    # --- writing ----------------------------------------------------------------------------------
+    def _upsert(self, rows: list[tuple], new_rows: list[tuple]) -> None:
+        """Write `rows` (products that exist) and `new_rows` (products that did not when the run began)."""
+        table = Product._meta.db_table
+        columns = ", ".join(WRITE_COLUMNS)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.update_columns)
+        conflict = f"ON CONFLICT (store_id, pos_product_id) DO UPDATE SET {updates}"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                if new_rows:
+                    # Products not on the menu when the run began: straight COPY into the table (a
+                    # first sync costs about one COPY). If a webhook created one of them meanwhile, the
+                    # unique constraint refuses the COPY and they go through the upsert below instead.
+                    try:
+                        with transaction.atomic():
+                            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                                for row in new_rows:
+                                    copy.write_row(row)
+                    except UniqueViolation:
+                        rows = rows + new_rows
+                if not rows:
+                    return
+                # COPY into a session-local staging table, then one set-based upsert. The table lives
+                # as long as the connection; it is emptied before each page (inside a test's outer
+                # transaction no commit would empty it).
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} ON COMMIT DELETE ROWS AS "  # noqa: S608
+                    f"SELECT {columns} FROM {table} WITH NO DATA; TRUNCATE {STAGE_TABLE}")
+                with cursor.cursor.copy(f"COPY {STAGE_TABLE} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGE_TABLE} "  # noqa: S608
+                               f"{conflict}")
+                return
+            # SQLite: one executemany (one statement prepared once; the ORM's bulk_create would need a
+            # batch per ~30 rows under SQLite's parameter limit, so queries would grow with the page).
+            rows = rows + new_rows
+            adapt = connection.ops.adapt_datetimefield_value
+            now = adapt(rows[0][-1])
+            placeholders = ", ".join(["%s"] * len(WRITE_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}",  # noqa: S608
+                               [row[:-3] + (now, now, now) for row in rows])
+
+    def _open_review_items(self, problems: list[_Problem]) -> None:
+        """Open one review item per problem unless the same problem (kind, key, message) was opened
+        before, whatever its status: a resync does not reopen what a manager resolved. Constant
+        queries whatever the number of problems."""
+        keys = {p.key for p in problems}
+        known = set(ReviewItem.objects.filter(store_id=self.store_id, key__in=keys)
+                    .values_list("kind", "key", "message"))
+        fresh = {}
+        for problem in problems:
+            if (problem.kind, problem.key, problem.message) not in known:
+                fresh.setdefault((problem.kind, problem.key), problem)
+        if not fresh:
+            return
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        table = ReviewItem._meta.db_table
+        # ON CONFLICT DO NOTHING: the partial unique index one_open_review_item_per_problem keeps an
+        # item that is still open (with an older message) from being opened twice.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (store_id, kind, key, message, raw, status, resolution, sync_run_id, "  # noqa: S608
+                "created_at) VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT DO NOTHING",
+                [(self.store_id, p.kind, p.key, p.message, _dumps(p.raw), ReviewItem.Status.OPEN, self.run_id, now)
+                 for p in fresh.values()])
+        linked = {pos_id for p in fresh.values() for pos_id in p.pos_ids}
+        if not linked:
+            return
+        pks = dict(Product.objects.filter(store_id=self.store_id, pos_product_id__in=linked)
+                   .values_list("pos_product_id", "pk"))
+        items = ReviewItem.objects.filter(store_id=self.store_id, status=ReviewItem.Status.OPEN,
+                                          key__in={key for _, key in fresh})
+        through = ReviewItem.products.through
+        links = [through(reviewitem_id=item_pk, product_id=pks[pos_id])
+                 for item_pk, kind, key in items.values_list("pk", "kind", "key") if (kind, key) in fresh
+                 for pos_id in fresh[(kind, key)].pos_ids if pos_id in pks]
+        through.objects.bulk_create(links, ignore_conflicts=True, batch_size=400)
+
+    # --- after the last page ----------------------------------------------------------------------
+    def finish(self) -> FinishResult:
+        """R8 duplicate SKUs (merge or review), then D13 (zero what left the feed)."""
+        result = FinishResult()
+        now = timezone.now()
+        try:
+            self._finish_duplicates(result, now)
+            self._zero_missing(result, now)
+        finally:
+            gc.unfreeze()
+        return result
+
+    def _finish_duplicates(self, result: FinishResult, now) -> None:
+        # pos id -> (quantity to show or None to keep, the R8 decision or None)
+        targets: dict[str, tuple[float | None, dict | None]] = {}
+        problems: list[_Problem] = []
+        for sku, later in self._later_by_sku.items():
+            first = self._first_by_sku[sku]
+            group = [first, *later]
+            differing = [name for i, name in enumerate(AGREEING_FIELDS) if any(r[3][i] != first[3][i] for r in later)]
+            if differing:
+                ids = ", ".join(r[0] for r in group)
+                problems.append(_Problem(
+                    ReviewItem.Kind.DUPLICATE_SKU, sku[:200],
+                    f"SKU {sku} is used by {len(group)} POS products ({ids}) that differ in "
+                    f"{', '.join(differing)}: they stay on the menu until the POS is fixed (R8).",
+                    [dict(zip(("pos_id", *AGREEING_FIELDS), (r[0], *r[3]), strict=True)) for r in group],
+                    [r[0] for r in group]))
+                result.flagged += 1
+                result.entries.append(("flagged", first[0], first[1], problems[-1].message))
+                continue
+            total = sum(r[2] for r in group)
+            merged_ids = ", ".join(r[0] for r in later)
+            targets[first[0]] = (total if self.quantity_synced else None,
+                                 {"field": DUPLICATE_DECISION, "rule": f"Duplicate SKU {sku}: quantities of "
+                                  f"{merged_ids} added (R8)", "value": total})
+            for pos_id, name, _, _ in later:
+                targets[pos_id] = (0.0, {"field": DUPLICATE_DECISION, "rule": f"merged into {first[0]} (R8)",
+                                         "value": 0})
+                result.merged += 1
+                if len(result.entries) < ENTRIES_PER_RUN:
+                    result.entries.append(("updated", pos_id, name, f"Duplicate SKU {sku}: merged into {first[0]} "
+                                                                     "(R8)."))
+        # Products that shared a SKU last time and no longer merge show their own feed quantity.
+        for pos_id, quantity in self._deferred_quantity.items():
+            targets.setdefault(pos_id, (quantity, None))
+        if not targets and not problems:
+            return
+        changed = []
+        for chunk in _chunks(list(targets), 900):
+            rows = Product.objects.filter(store_id=self.store_id, pos_product_id__in=chunk).values_list(
+                "pk", "pos_product_id", "quantity", "decisions")
+            for pk, pos_id, quantity, decisions in rows:
+                target, decision = targets[pos_id]
+                kept = [d for d in decisions or []
+                        if not (isinstance(d, dict) and d.get("field") == DUPLICATE_DECISION)]
+                wanted = kept + [decision] if decision else kept
+                new_quantity = quantity if target is None else target
+                if new_quantity != quantity or wanted != (decisions or []):
+                    changed.append(Product(pk=pk, quantity=new_quantity, decisions=wanted, updated_at=now,
+                                           last_synced_at=now))
+        if self.dry_run:
+            return
+        with transaction.atomic():
+            Product.objects.bulk_update(changed, ["quantity", "decisions", "updated_at", "last_synced_at"],
+                                        batch_size=500)
+            if problems:
+                self._open_review_items(problems)
+
+    def _zero_missing(self, result: FinishResult, now) -> None:
+        """D13: every product of this store and card not in this run's feed, with a quantity, is zeroed."""
+        if not self._seen:
+            result.empty_feed = True
+            return
+        products = Product.objects.filter(store_id=self.store_id, quantity__gt=0)
+        products = products.filter(card_id=self.card_id) if self.card_id else products.filter(card__isnull=True)
+        missing = []
+        for pk, pos_id, name in products.values_list("pk", "pos_product_id", "product_name").iterator(
+                chunk_size=10_000):
+            if pos_id not in self._seen:
+                missing.append(pk)
+                if len(result.entries) < ENTRIES_PER_RUN:
+                    result.entries.append(("zeroed", pos_id, name, "No longer in the POS feed: quantity set to 0 "
+                                                                   "(D13)."))
+        result.zeroed = len(missing)
+        if self.dry_run or not missing:
+            return
+        size = 10_000 if connection.vendor == "postgresql" else 900
+        with transaction.atomic():
+            for chunk in _chunks(missing, size):
+                Product.objects.filter(pk__in=chunk).update(quantity=0, updated_at=now)

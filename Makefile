@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/canopy
 
-.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox clean
+.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ bench-sandbox: install
 	$(BIN)/python tests/benchmarks/bench_sandbox.py
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python tests/benchmarks/bench_sandbox.py; fi
+
+# Inventory sync of a 100,000-product Dutchie location (fetch -> map -> ingest); PostgreSQL only.
+bench: install
+	@if [ -n "$(filter postgres%,$(DATABASE_URL))" ]; then $(BIN)/python tests/benchmarks/bench_sync.py; \
+	elif $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(BIN)/python tests/benchmarks/bench_sync.py; \
+	else echo "bench: PostgreSQL does not answer on 127.0.0.1:5432: skipped."; fi
 
 clean:
 	rm -rf $(VENV) .test-db .pytest_cache .ruff_cache

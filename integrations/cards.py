@@ -94,7 +94,7 @@ def test_connection(card: IntegrationCard, config: ClientConfig | None = None) -
             client = _quick_client(card.vendor, config)
             result = client.test_connection(purpose=card.kind, location_type=location_type)
         except PosError as error:
-            result = ConnectionResult(False, str(error), error.as_dict())
+            result = ConnectionResult.failed(error)
     if card.pk:
         IntegrationCard.objects.filter(pk=card.pk).update(
             last_test_ok=result.ok, last_test_message=result.message[:2000], last_tested_at=timezone.now())
@@ -142,7 +142,7 @@ def _test_loyalty_credentials(card: IntegrationCard) -> ConnectionResult:
         try:
             result = _quick_client(card.vendor, config).test_connection(purpose=CardKind.LOYALTY)
         except PosError as error:
-            result = ConnectionResult(False, str(error), error.as_dict())
+            result = ConnectionResult.failed(error)
         ok = ok and result.ok
         lines.append(f"{credential.store_name}: {result.message}")
         details[credential.store_name] = {"ok": result.ok, **result.details}

@@ -99,9 +99,9 @@ class FlowhubClient(PosClient):
         except Unauthorized as error:
             error.fix = ("Check the API Key and Client ID on the card: one of them is wrong, or the key was "
                          "revoked. Flowhub issues keys through api@flowhub.com.")
-            return _failed(error)
+            return ConnectionResult.failed(error)
         except PosError as error:
-            return _failed(error)
+            return ConnectionResult.failed(error)
         location = next((loc for loc in locations if str(loc.get("locationId")) == self.config.location_id), None)
         if location is None:
             available = "; ".join(f"{loc.get('locationName')} ({loc.get('locationId')})" for loc in locations)
@@ -573,10 +573,6 @@ def _data(body: Any) -> list[dict]:
     """The v0 envelope {"status":200,"data":[...]}."""
     items = body.get("data") if isinstance(body, dict) else body
     return [item for item in items or [] if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _failed(error: PosError) -> ConnectionResult:
-    return ConnectionResult(False, str(error), error.as_dict())
 
 
 def _number(value: Any) -> float | None:

@@ -45,6 +45,11 @@ class ConnectionResult:
     message: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def failed(cls, error) -> "ConnectionResult":
+        """The answer for a PosError: its plain-words message and fix, and its category in details."""
+        return cls(False, str(error), error.as_dict())
+
 
 @dataclass
 class Room:

@@ -254,3 +254,15 @@ def test_l19_sync_personas_counts_from_the_day_it_is_enabled(company_a, speciali
     card.sync_personas = True
     cards.save_card(card, specialist, before=before)
     assert card.sync_personas_since is not None
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_secrets_never_reach_the_logs(wired, vendor, caplog):
+    card, location = wired(vendor)
+    caplog.set_level("DEBUG")
+    cards.test_connection(card)
+    services.set_fault(location, Fault.UNAUTHORIZED)
+    cards.test_connection(card)
+    for secret in (card.api_key, card.password, card.order_ahead_token):
+        if secret:
+            assert secret not in caplog.text

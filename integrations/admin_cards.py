@@ -192,6 +192,27 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             level = messages.SUCCESS if result.ok else messages.WARNING
             self.message_user(request, f"Test Connection: {result.message}", level)
 
+    def save_formset(self, request, form, formset, change):
+        """Credentials added, re-keyed or removed on the loyalty card join the card's history (X4)."""
+        if formset.model is not LoyaltyCredential:
+            return super().save_formset(request, form, formset, change)
+        events = []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.cleaned_data:
+                continue
+            name = inline_form.cleaned_data.get("store_name") or inline_form.instance.store_name
+            if inline_form.cleaned_data.get("DELETE"):
+                events.append((name, "removed"))
+            elif inline_form.instance.pk is None:
+                events.append((name, "added"))
+            elif "api_key" in inline_form.changed_data and inline_form.data.get(inline_form.add_prefix("api_key")):
+                events.append((name, "API key changed"))
+            elif inline_form.changed_data:
+                events.append((name, "changed: " + ", ".join(f for f in inline_form.changed_data if f != "api_key")))
+        super().save_formset(request, form, formset, change)
+        for name, what in events:
+            cards.record_credential_change(form.instance, request.user, name, what)
+
     # --- list columns -------------------------------------------------------------------------
     @admin.display(description="integration")
     def card(self, obj):

@@ -63,6 +63,12 @@ def record_changes(card: IntegrationCard, before: dict[str, Any], user) -> list[
     return rows
 
 
+def record_credential_change(card: IntegrationCard, user, store_name: str, what: str) -> CardChange:
+    """X4 for the loyalty card's credentials: added, key changed, removed (never the key itself)."""
+    return CardChange.objects.create(card=card, user=user if user and user.pk else None,
+                                     field=f"credential: {store_name}"[:100], old_value="", new_value=what)
+
+
 @transaction.atomic
 def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None) -> list[CardChange]:
     """Save a card and record what changed (X4). Pass `before` when the instance was already edited."""

@@ -165,3 +165,27 @@ def test_api_f7_validation(api_client_for, staff_a, store_a):
         "credentials": {"api_key": "k", "room_id": "Sales Floor"}}, format="json")
     assert response.status_code == 400
     assert "32 letters and digits" in response.content.decode()
+
+
+def test_x4_loyalty_credentials_added_through_admin_and_api_join_the_history(client, api_client_for, staff_a,
+                                                                             company_a):
+    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    client.force_login(staff_a)
+    form = {"enabled": "", "sync_frequency": "10m", "data_types": ["products"], "direction": "pos_to_canopy",
+            "synced_fields": ["name"], "category_mapping": "{}", "lab_unit_mapping": "{}",
+            "kiosk_order_source": "express", "age_compliance_confirmed": "on",
+            "credentials-TOTAL_FORMS": "1", "credentials-INITIAL_FORMS": "0",
+            "credentials-0-store_name": "Acme rec", "credentials-0-api_key": "secret-loyalty-key-1234",
+            "credentials-0-state": "CO", "history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}
+    response = client.post(f"/admin/integrations/integrationcard/{loyalty.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    api = api_client_for(staff_a)
+    assert api.patch(f"/api/v1/cards/{loyalty.pk}/", {"credentials": {"store_name": "Acme med",
+                                                                       "api_key": "another-key-5678"}},
+                     format="json").status_code == 200
+    history = {(c.field, c.new_value) for c in CardChange.objects.filter(card=loyalty)}
+    assert ("credential: Acme rec", "added") in history and ("credential: Acme med", "added") in history
+    assert ("age_compliance_confirmed", "on") in history
+    text = " ".join(f"{c.old_value} {c.new_value}" for c in CardChange.objects.all())
+    assert "secret-loyalty-key-1234" not in text and "another-key-5678" not in text
+    assert LoyaltyCredential.objects.get(store_name="Acme rec").api_key == "secret-loyalty-key-1234"

@@ -168,6 +168,7 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         for credential in data["loyalty"]:
             LoyaltyCredential.objects.create(card=card, store_name=credential["store_name"],
                                              api_key=credential["api_key"], state=credential.get("state", ""))
+            cards.record_credential_change(card, self.context["request"].user, credential["store_name"], "added")
         self.instance = card
         return card
 

@@ -71,12 +71,13 @@ DATA_COLUMNS = ("sku", "product_name", "brand", "category", "subcategory", "stra
 HASHED_COLUMNS = tuple(c for c in DATA_COLUMNS if c != "raw")
 # Columns written on existing products whatever the card syncs: the POS's identity of the product,
 # the explanation (X3) and the bookkeeping.
-ALWAYS_UPDATED = ("card_id", "content_hash", "sku", "room_type", "unit_cost", "decisions", "flags", "raw",
-                  "last_synced_at", "updated_at")
-WRITE_COLUMNS = ("store_id", "card_id", "pos_product_id", "content_hash", *DATA_COLUMNS, "held_quantity",
-                 "last_synced_at", "created_at", "updated_at")
+ALWAYS_UPDATED = ("card_id", "content_hash", "source_hash", "sku", "room_type", "unit_cost", "decisions", "flags",
+                  "raw", "last_synced_at", "updated_at")
+WRITE_COLUMNS = ("store_id", "card_id", "pos_product_id", "content_hash", "source_hash", *DATA_COLUMNS,
+                 "held_quantity", "last_synced_at", "created_at", "updated_at")
 # R8: a duplicate SKU is merged only when its records agree on these.
 AGREEING_FIELDS = ("product_name", "brand", "category", "unit_price", "weight")
+AGREEING_COLUMNS = (*AGREEING_FIELDS, "medical_unit_price", "price_tiers", "weight_tiers", "flower_equivalent")
 
 # A run keeps the first ENTRIES_PER_PAGE notable records of each action per page, and at most
 # ENTRIES_PER_RUN of each per run: a 100,000-product first sync must not write 100,000 entry rows
@@ -135,13 +136,28 @@ def _money(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def _agreeing(name: str, brand: str, category: str, price, weight) -> tuple:
+    """R8's fields of a product, as compared between duplicates (mapped or as stored: the weight's JSON
+    with sorted keys, a database's JSON may reorder them)."""
+    weight = orjson.dumps(weight, default=_json_default, option=orjson.OPT_SORT_KEYS).decode() \
+        if weight is not None else None
+    return (name, brand, category, _money(price), weight)
+
+
+def _source_for(product: MappedProduct, source_hashes: dict[str, str]) -> str | None:
+    """The source hash stored with a product; none for a flagged one, so that every run maps it again
+    and counts and reports its flags."""
+    return None if product.flags else source_hashes.get(product.pos_product_id)
+
+
 def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
 class Ingestor:
-    """Puts one run's mapped products onto one store's menu. Not thread-safe; one per run."""
+    """Puts one run's mapped products onto one store's menu. One per run; its pages are written by one
+    thread at a time (catalog.sync's PageWriter: source_unchanged may be asked meanwhile from another)."""
 
     def __init__(self, store, card=None, *, run_id: int | None = None, dry_run: bool = False,
                  sync_prices: bool = True, synced_fields: Iterable[str] = ALL):
@@ -163,20 +179,24 @@ class Ingestor:
         fingerprint = orjson.dumps([self.card_id, self.update_columns])
         self._hasher = hashlib.blake2b(fingerprint, digest_size=16)
 
-        # The one read of what the store has: pos id -> (pk, content hash, quantity). SKUs are only
-        # looked at to know which products shared a SKU last time (their quantities are R8's to set).
-        self._existing: dict[str, tuple[int | None, str, float]] = {}
+        # The one read of what the store has: pos id -> (pk, content hash, quantity, source hash). SKUs are
+        # only looked at to know which products shared a SKU last time (their quantities are R8's to set).
+        self._existing: dict[str, tuple[int | None, str, float, str | None]] = {}
         self._shared_sku: set[str] = set()
         first_with_sku: dict[str, str] = {}
         rows = Product.objects.filter(store_id=self.store_id).values_list(
-            "pos_product_id", "pk", "content_hash", "quantity", "sku")
-        for pos_id, pk, content_hash, quantity, sku in rows.iterator(chunk_size=10_000):
-            self._existing[pos_id] = (pk, content_hash, quantity)
+            "pos_product_id", "pk", "content_hash", "quantity", "sku", "source_hash")
+        for pos_id, pk, content_hash, quantity, sku, source_hash in rows.iterator(chunk_size=10_000):
+            self._existing[pos_id] = (pk, content_hash, quantity, source_hash)
             if sku:
                 first = first_with_sku.setdefault(sku, pos_id)
                 if first != pos_id:
                     self._shared_sku.update((first, pos_id))
         del first_with_sku
+        # Skipping the mapping of an unchanged record (source_unchanged) leaves R8 to compare its stored
+        # name, brand, category, price and weight with a duplicate's: only right when the card syncs them
+        # all (an unsynced one keeps a value edited here, not the POS's).
+        self.skip_allowed = all(c in self.update_columns for c in AGREEING_COLUMNS)
 
         self._seen: set[str] = set()
         # R8: sku -> the first record with it (pos id, name, feed quantity, agreeing fields); the
@@ -193,21 +213,48 @@ class Ingestor:
         gc.freeze()
 
     # --- pages ------------------------------------------------------------------------------------
-    def ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]] = ()) -> PageResult:
+    def source_unchanged(self, pos_id: str, source_hash: str, quantity: float | None) -> bool:
+        """True when the POS record hashes as it did when this product was last written (same record,
+        same settings) and the stored quantity is the feed's: the record need not even be mapped. Its
+        caller then hands it to ingest_page as `unchanged`. Not for products that shared a SKU last time
+        (R8 sets their quantities), nor a pos id seen twice in the feed, nor a record without a quantity."""
+        old = self._existing.get(pos_id)
+        if old is None or not old[3] or old[3] != source_hash or not self.skip_allowed:
+            return False
+        if pos_id in self._shared_sku or pos_id in self._seen or quantity is None:
+            return False
+        return not self.quantity_synced or old[2] == max(0.0, float(quantity))
+
+    def ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]] = (),
+                    unchanged: Iterable[tuple[str, str, float]] = (),
+                    source_hashes: dict[str, str] | None = None) -> PageResult:
         """Write one page: new and changed products, review items for flagged and failed records. A
-        failed record (the mapper could not make a product of it) is counted and kept for review."""
+        failed record (the mapper could not make a product of it) is counted and kept for review.
+        `unchanged` are records source_unchanged() accepted, (pos id, sku, quantity), never mapped;
+        `source_hashes` (pos id -> hash) are stored with the products written, for the next run."""
         # A page makes no reference cycles (rows are tuples of atoms): pausing the cyclic GC spares
         # the dozens of collections its allocations would trigger, each walking every live object.
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._ingest_page(mapped, failed)
+            return self._ingest_page(mapped, failed, unchanged, source_hashes or {})
         finally:
             if paused:
                 gc.enable()
 
-    def _ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]]) -> PageResult:
+    def _ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]],
+                     unchanged: Iterable[tuple[str, str, float]], source_hashes: dict[str, str]) -> PageResult:
         result = PageResult()
+        for pos_id, sku, quantity in unchanged:
+            result.unchanged += 1
+            if pos_id not in self._seen:
+                self._seen.add(pos_id)
+                if sku:
+                    # R8 compares its stored fields at finish() (None: not mapped this run).
+                    self._track_sku_record(sku, (pos_id, "", quantity, None))
+        # Products whose menu content is unchanged but whose POS record is not (a touched timestamp):
+        # only their source hash is written, so the next run can skip them.
+        sources: list[tuple[int, str]] = []
         page_entries: Counter[str] = Counter()
         now = timezone.now()
         rows: dict[str, tuple] = {}  # pos id -> row, for products that exist
@@ -243,10 +290,14 @@ class Ingestor:
                 self._entry(result, page_entries, "created", pos_id, product.product_name,
                             "New in the POS: created (R8).")
             else:
-                pk, old_hash, old_quantity = old
+                pk, old_hash, old_quantity, old_source = old
                 quantity_differs = self.quantity_synced and not deferred and old_quantity != quantity
                 if old_hash == digest and not quantity_differs:
                     result.unchanged += 1
+                    source = _source_for(product, source_hashes)
+                    if source != old_source and pk is not None:
+                        sources.append((pk, source))
+                        self._existing[pos_id] = (pk, old_hash, old_quantity, source)
                     continue
                 result.updated += 1
                 message = ("Changed in the POS." if old_hash != digest else
@@ -254,11 +305,12 @@ class Ingestor:
                 self._entry(result, page_entries, "updated", pos_id, product.product_name, message)
                 if deferred:  # R8 sets it at finish() from the feed's quantities
                     quantity = old_quantity
-            self._existing[pos_id] = (old[0] if old else None, digest, quantity)
+            source = _source_for(product, source_hashes)
+            self._existing[pos_id] = (old[0] if old else None, digest, quantity, source)
             if old is None or pos_id in new_rows:
-                new_rows[pos_id] = self._row(product, digest, quantity, now)
+                new_rows[pos_id] = self._row(product, digest, quantity, now, source)
             else:
-                rows[pos_id] = self._row(product, digest, quantity, now)
+                rows[pos_id] = self._row(product, digest, quantity, now, source)
             if product.flags:
                 flagged_written.append(product)
 
@@ -271,11 +323,15 @@ class Ingestor:
             problems.append(_Problem(ReviewItem.Kind.MALFORMED, (pos_id or f"name:{name}")[:200],
                                      f"Could not read this POS record: {message}",
                                      [{"pos_id": pos_id, "name": name, "message": message}]))
-        if self.dry_run or not (rows or new_rows or problems):
+        if self.dry_run or not (rows or new_rows or problems or sources):
             return result
         with transaction.atomic():
             if rows or new_rows:
                 self._upsert(list(rows.values()), list(new_rows.values()))
+            if sources:
+                with connection.cursor() as cursor:
+                    cursor.executemany(f"UPDATE {Product._meta.db_table} SET source_hash = %s WHERE id = %s",  # noqa: S608
+                                       [(source, pk) for pk, source in sources])
             if problems:
                 self._open_review_items(problems)
         return result
@@ -286,12 +342,14 @@ class Ingestor:
         return hasher.hexdigest()
 
     def _track_sku(self, product: MappedProduct, quantity: float) -> None:
-        weight = _dumps(product.weight) if product.weight is not None else None
-        agreeing = (product.product_name, product.brand, product.category, _money(product.unit_price), weight)
-        record = (product.pos_product_id, product.product_name, quantity, agreeing)
-        first = self._first_by_sku.setdefault(product.sku, record)
+        agreeing = _agreeing(product.product_name, product.brand, product.category, product.unit_price,
+                             product.weight)
+        self._track_sku_record(product.sku, (product.pos_product_id, product.product_name, quantity, agreeing))
+
+    def _track_sku_record(self, sku: str, record: tuple) -> None:
+        first = self._first_by_sku.setdefault(sku, record)
         if first is not record:
-            self._later_by_sku.setdefault(product.sku, []).append(record)
+            self._later_by_sku.setdefault(sku, []).append(record)
 
     def _entry(self, result, page_entries: Counter, action: str, pos_id: str, name: str, message: str) -> None:
         if page_entries[action] < ENTRIES_PER_PAGE and self._entries_kept[action] < ENTRIES_PER_RUN:
@@ -306,11 +364,11 @@ class Ingestor:
                         [{"pos_id": product.pos_product_id, "name": product.product_name, "flags": product.flags}],
                         (product.pos_product_id,))
 
-    def _row(self, p: MappedProduct, digest: str, quantity: float, now) -> tuple:
+    def _row(self, p: MappedProduct, digest: str, quantity: float, now, source: str | None = None) -> tuple:
         """One product as WRITE_COLUMNS, JSON columns as text (COPY and executemany take the same)."""
         weight = _dumps(p.weight) if p.weight is not None else None
         # Text columns are cut to their column's length: one overlong POS value must not fail the page.
-        return (self.store_id, self.card_id, p.pos_product_id, digest, (p.sku or "")[:120],
+        return (self.store_id, self.card_id, p.pos_product_id, digest, source, (p.sku or "")[:120],
                 (p.product_name or "")[:300], (p.brand or "")[:200], (p.category or "")[:60],
                 (p.subcategory or "")[:120], (p.strain_type or "")[:30], p.description or "",
                 _dumps(p.images or []), p.thc_percentage, p.cbd_percentage, _dumps(p.lab_results or []),
@@ -414,6 +472,7 @@ class Ingestor:
         # pos id -> (quantity to show or None to keep, the R8 decision or None)
         targets: dict[str, tuple[float | None, dict | None]] = {}
         problems: list[_Problem] = []
+        self._fill_skipped_agreeing()
         for sku, later in self._later_by_sku.items():
             first = self._first_by_sku[sku]
             group = [first, *later]
@@ -467,6 +526,24 @@ class Ingestor:
             if problems:
                 self._open_review_items(problems)
 
+    def _fill_skipped_agreeing(self) -> None:
+        """Records whose mapping was skipped (unchanged) and that share a SKU in this feed: their R8
+        fields as stored (the last mapping of the same record), in one query per 900 of them."""
+        groups = [(sku, [self._first_by_sku[sku], *later]) for sku, later in self._later_by_sku.items()]
+        missing = {record[0] for _, group in groups for record in group if record[3] is None}
+        if not missing:
+            return
+        stored = {}
+        for chunk in _chunks(sorted(missing), 900):
+            for pos_id, name, brand, category, price, weight in Product.objects.filter(
+                    store_id=self.store_id, pos_product_id__in=chunk).values_list(
+                    "pos_product_id", *AGREEING_FIELDS):
+                stored[pos_id] = (name, _agreeing(name, brand, category, price, weight))
+        for sku, group in groups:
+            filled = [(r[0], *stored[r[0]][:1], r[2], stored[r[0]][1]) if r[3] is None and r[0] in stored else r
+                      for r in group]
+            self._first_by_sku[sku], self._later_by_sku[sku] = filled[0], filled[1:]
+
     def _zero_missing(self, result: FinishResult, now) -> None:
         """D13: every product of this store and card not in this run's feed, with a quantity, is zeroed."""
         if not self._seen:
@@ -488,4 +565,5 @@ class Ingestor:
         size = 10_000 if connection.vendor == "postgresql" else 900
         with transaction.atomic():
             for chunk in _chunks(missing, size):
-                Product.objects.filter(pk__in=chunk).update(quantity=0, updated_at=now)
+                # No source hash: the same record back in the feed must be mapped and written again.
+                Product.objects.filter(pk__in=chunk).update(quantity=0, updated_at=now, source_hash=None)

@@ -14,6 +14,9 @@ class Product(models.Model):
     pos_product_id = models.CharField("POS product ID", max_length=64)
     # Hash of everything mapped from the POS: an unchanged record is skipped without a write.
     content_hash = models.CharField(max_length=32, blank=True)
+    # Hash of the POS record as received (+ the card's mapping settings): a resync whose record hashes the
+    # same skips mapping altogether (catalog.sync). Empty (never matches) when nothing is known.
+    source_hash = models.CharField(max_length=32, blank=True, null=True)
     sku = models.CharField("SKU", max_length=120, blank=True, db_index=True)
     product_name = models.CharField(max_length=300, blank=True)
     brand = models.CharField(max_length=200, blank=True)

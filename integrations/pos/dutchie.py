@@ -6,10 +6,11 @@ location and carries permission "roles" (Inventory, Reporting, Customer, PreOrde
 role answers 403, a wrong key 401 with an empty body. Endpoints, field mapping and limits are listed
 in docs/pos/dutchie.md.
 """
+import itertools
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -90,6 +91,8 @@ TERPENE_WORDS = {"carene", "pinene", "caryophyllene", "eudesmol", "myrcene", "bi
                  "pulegone", "sabinene", "cedrene", "isopulegol", "terpineol", "cymene", "phytol", "nerol"}
 TERPENE_SHAPE = re.compile(r"(ene|ol|ole|oxide)$", re.IGNORECASE)
 
+# The ProductDetail fields an InventoryItem lacks (kept in Product.raw["productDetail"]).
+DETAIL_FIELDS = ("imageUrls", "pricingTierData", "lowInventoryThreshold")
 SELLABLE_EXCLUDED_FLAGS = ("isQuarantineRoom", "isVaultRoom", "isWaitingRoom")
 ARCHIVED_STATUSES = {"cancelled"}  # Dutchie statuses: Active / Cancelled / Hold / Banned
 MATCH_PRIORITY = {"MMJID": 0, "Phone": 1, "Email": 2, "LastNameDateOfBirth": 3}
@@ -292,37 +295,64 @@ class DutchieClient(PosClient):
             if isinstance(detail, dict):
                 yield product_from_detail(detail)
 
-    def iter_inventory(self) -> Iterator[PosProduct]:
+    # iter_inventory can read product details incrementally (details_since + known_details).
+    incremental_details = True
+    # Items read from /inventory before their stored details are looked up, in one call per batch.
+    details_batch = 1000
+
+    def iter_inventory(self, details_since: datetime | None = None,
+                       known_details: Callable[[list[str]], dict[str, dict]] | None = None) -> Iterator[PosProduct]:
         """GET /inventory with labs and room quantities, streamed (it can be 100,000 items). InventoryItem
         lacks imageUrls, pricingTierData and lowInventoryThreshold, so those are read first from /products
         (streamed too) and only products that have any are remembered. With the card's Room IDs (D1),
-        quantity is the stock in those rooms, and items with none there are left out."""
-        details = self._product_details()
+        quantity is the stock in those rooms, and items with none there are left out.
+
+        Incremental (both arguments given): only the details changed since `details_since` are read
+        (/products takes fromLastModifiedDateUTC; /inventory is always a full snapshot), and the others
+        come from `known_details(product ids)`: {product id: the details kept last time, {} for none},
+        called once per batch of items. A product it does not know (never synced here) has details we
+        have not got: then the full /products is read once, as without the arguments."""
+        incremental = details_since is not None and known_details is not None
+        details = self._product_details(details_since if incremental else None)
+        full = not incremental
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
-        for item in self.http.iter_json_array("/inventory", params=params):
-            if not isinstance(item, dict):
-                continue
-            product = product_from_inventory(item, details.get(str(item.get("productId"))))
-            if rooms:
-                kept = {room: qty for room, qty in product.room_quantities.items() if room in rooms}
-                if not kept or sum(kept.values()) <= 0:
-                    continue
-                product.quantity = sum(kept.values())
-                names = [str(r.get("room") or "") for r in item.get("roomQuantities") or []
-                         if isinstance(r, dict) and str(r.get("roomId")) in kept]
-                product.room_name = ", ".join(name for name in names if name)
-            yield product
+        items = self.http.iter_json_array("/inventory", params=params)
+        while batch := list(itertools.islice(items, self.details_batch)):
+            batch = [item for item in batch if isinstance(item, dict)]
+            if not full:
+                ids = list({pid for pid in (str(item.get("productId")) for item in batch) if pid not in details})
+                known = known_details(ids) if ids else {}
+                if any(pid not in known for pid in ids):
+                    details = self._product_details()  # a product we know nothing of: all details, once
+                    full = True
+                else:
+                    details.update(known)
+            for item in batch:
+                yield from self._inventory_product(item, details.get(str(item.get("productId"))), rooms)
 
-    def _product_details(self) -> dict[str, dict]:
-        """productId -> the ProductDetail fields an InventoryItem lacks, kept only when there are any."""
+    def _inventory_product(self, item: dict, detail: dict | None, rooms: set[str]) -> Iterator[PosProduct]:
+        product = product_from_inventory(item, detail)
+        if rooms:
+            kept = {room: qty for room, qty in product.room_quantities.items() if room in rooms}
+            if not kept or sum(kept.values()) <= 0:
+                return
+            product.quantity = sum(kept.values())
+            names = [str(r.get("room") or "") for r in item.get("roomQuantities") or []
+                     if isinstance(r, dict) and str(r.get("roomId")) in kept]
+            product.room_name = ", ".join(name for name in names if name)
+        yield product
+
+    def _product_details(self, since: datetime | None = None) -> dict[str, dict]:
+        """productId -> the ProductDetail fields an InventoryItem lacks, kept only when there are any;
+        with `since`, every product changed since then, {} when it has none (its old details are gone)."""
         details = {}
-        for detail in self.http.iter_json_array("/products"):
+        params = {"fromLastModifiedDateUTC": iso(since)} if since is not None else {}
+        for detail in self.http.iter_json_array("/products", params=params):
             if not isinstance(detail, dict):
                 continue
-            extra = {key: detail.get(key) for key in ("imageUrls", "pricingTierData", "lowInventoryThreshold")
-                     if detail.get(key) not in (None, [])}
-            if extra:
+            extra = {key: detail.get(key) for key in DETAIL_FIELDS if detail.get(key) not in (None, [])}
+            if extra or since is not None:
                 details[str(detail.get("productId"))] = extra
         return details
 

@@ -330,3 +330,29 @@ def test_r8_product_created_meanwhile_is_updated_not_duplicated(store_a, card):
     assert result.created == 2
     assert stored(store_a, "1").product_name == "Product 1" and stored(store_a, "1").quantity == 4
     assert Product.objects.filter(store=store_a).count() == 2
+
+
+@pytest.mark.parametrize("price, merged", [(10.0, 1), (12.0, 0)])
+def test_r8_a_skipped_unchanged_record_still_counts_in_a_duplicate_sku(store_a, card, price, merged):
+    """A record whose mapping was skipped (source hash unchanged) meets a new one with its SKU: R8 compares
+    the skipped one's stored fields, and merges (they agree) or flags (they do not)."""
+    ingestor = Ingestor(store_a, card)
+    ingestor.ingest_page([product("A", sku="SKU-1", product_name="Gummies", quantity=3.0)], source_hashes={"A": "h-A"})
+    ingestor.finish()
+
+    ingestor = Ingestor(store_a, card)
+    assert ingestor.source_unchanged("A", "h-A", 3.0)
+    assert not ingestor.source_unchanged("A", "h-other", 3.0) and not ingestor.source_unchanged("A", "h-A", 2.0)
+    result = ingestor.ingest_page([product("B", sku="SKU-1", product_name="Gummies", unit_price=price, quantity=4.0)],
+                                  unchanged=[("A", "SKU-1", 3.0)])
+    finish = ingestor.finish()
+    assert (result.unchanged, result.created, finish.merged, finish.flagged) == (1, 1, merged, 1 - merged)
+    assert stored(store_a, "A").quantity == (7 if merged else 3)
+
+
+def test_r8_a_flagged_product_keeps_no_source_hash(store_a, card):
+    ingestor = Ingestor(store_a, card)
+    ingestor.ingest_page([product("A", flags=["The POS category is empty"]), product("B")],
+                         source_hashes={"A": "h-A", "B": "h-B"})
+    assert (stored(store_a, "A").source_hash, stored(store_a, "B").source_hash) == (None, "h-B")
+    assert not Ingestor(store_a, card).source_unchanged("A", "h-A", 5.0)  # mapped (and reported) again

@@ -85,11 +85,15 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
                     flush()
         if mapped or failed or unchanged or fetched == 0:
             flush()
+    except BaseException:
+        gc.unfreeze()  # the Ingestor froze the GC until finish(), which a failed run never reaches
+        raise
     finally:
         writer.close()  # every page written (or the writer's error raised) before finish()
 
     if fetched == 0:
         # C10 / D14: good credentials, nothing usable. Do not zero the menu on an empty feed: say why.
+        gc.unfreeze()  # finish() (which thaws the GC) is skipped on purpose
         return _explain_empty(client, card, store)
     finish = ingestor.finish()
     reporter.add(finish.entries, zeroed=finish.zeroed, flagged=finish.flagged)

@@ -8,11 +8,10 @@ import uuid
 
 from django.db import models
 
+# The same vendors a card can name: a sandbox location stands in for one of them.
+from integrations.models.cards import Vendor
 
-class Vendor(models.TextChoices):
-    DUTCHIE = "dutchie", "Dutchie POS"
-    ALLEAVES = "alleaves", "Alleaves"
-    FLOWHUB = "flowhub", "Flowhub Maui"
+__all__ = ["Fault", "RecordKind", "SandboxLocation", "SandboxRecord", "SandboxToken", "Vendor"]
 
 
 class Fault(models.TextChoices):

@@ -191,13 +191,13 @@ class DutchieClient(PosClient):
         except Unauthorized as error:
             error.fix = ("Check the API key on the card: Dutchie did not accept it (mistyped, revoked, or "
                          "never issued). Each Dutchie location has its own key.")
-            return _failed(error)
+            return ConnectionResult.failed(error)
         except Forbidden as error:
             error.fix = ("Dutchie refused this key even the location lookup, which any key may use: ask Dutchie "
                          "to check the key.")
-            return _failed(error)
+            return ConnectionResult.failed(error)
         except PosError as error:
-            return _failed(error)
+            return ConnectionResult.failed(error)
         name = identity.get("locationName") or f"location {identity.get('locationId')}"
         details: dict[str, Any] = {"location": {"id": identity.get("locationId"), "name": name,
                                                 "state": identity.get("state")}}
@@ -249,7 +249,7 @@ class DutchieClient(PosClient):
             except Forbidden:
                 missing.append((role, data))
             except Unauthorized as error:
-                return _failed(error)
+                return ConnectionResult.failed(error)
             except PosError as error:
                 unchecked.append(f"{role} ({data}): {error.message}")
         result.details["missing_permissions"] = [role for role, _ in missing]
@@ -783,10 +783,6 @@ def customer_values(customer: PosCustomer) -> dict[str, Any]:
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-def _failed(error: PosError) -> ConnectionResult:
-    return ConnectionResult(False, str(error), error.as_dict())
-
 
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -15,7 +15,9 @@ class Product(models.Model):
     # Hash of everything mapped from the POS: an unchanged record is skipped without a write.
     content_hash = models.CharField(max_length=32, blank=True)
     # Hash of the POS record as received (+ the card's mapping settings): a resync whose record hashes the
-    # same skips mapping altogether (catalog.sync). Empty (never matches) when nothing is known.
+    # same skips mapping altogether, and one whose bytes are the same does not even parse it (catalog.sync):
+    # the product then stays as written. Empty (never matches) when nothing is known. Whatever changes a
+    # synced column outside a sync must clear it (D13's zeroing does), so the next sync writes it again.
     source_hash = models.CharField(max_length=32, blank=True, null=True)
     sku = models.CharField("SKU", max_length=120, blank=True, db_index=True)
     product_name = models.CharField(max_length=300, blank=True)

@@ -7,8 +7,10 @@ import dataclasses
 import gc
 import hashlib
 import queue
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -18,7 +20,8 @@ from django.db.models import Q
 from django.db.models.fields.json import KT
 
 from integrations.models import SyncRun
-from integrations.pos.records import ClientConfig
+from integrations.pos.jsonstream import digest_of
+from integrations.pos.records import ClientConfig, KnownRecord
 from integrations.pos.registry import client_for
 from integrations.streams import StreamOutcome
 
@@ -44,7 +47,7 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
     settings = settings_from_card(card)
     ingestor = Ingestor(store, card, run_id=run.pk, dry_run=run.dry_run, sync_prices=card.sync_prices,
                         synced_fields=card.synced_fields)
-    hasher = source_hasher(card, settings)
+    hasher = SourceHasher(card, settings)
     fetched = 0
     mapped, failed, unchanged, hashes = [], [], [], {}
 
@@ -62,17 +65,39 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
         writer.put((mapped, failed, unchanged, hashes, fetched))
         mapped, failed, unchanged, hashes = [], [], [], {}
 
+    held: dict[str, tuple[str, str, float]] = {}  # digest -> known_source(), for the KnownRecords coming
+
+    def known(digest: str) -> str | None:
+        """For the client: the product a record with this digest was written as, if it can be skipped."""
+        found = ingestor.known_source(hasher.of_digest(digest))
+        if found is None:
+            return None
+        held[digest] = found
+        return found[0]
+
     try:
         with fewer_collections():
-            for record in iter_inventory(client, card, store):
+            records, incremental = iter_inventory(client, card, store, known)
+            for record in records:
                 fetched += 1
+                if isinstance(record, KnownRecord):
+                    # Exactly the record last written (same bytes, same settings): nothing to read.
+                    unchanged.append(held[record.digest])
+                    if len(unchanged) + len(mapped) + len(failed) >= PAGE_SIZE:
+                        flush()
+                        held.clear()
+                    continue
                 try:
                     # A record that hashes as it did when last written, with the stored quantity, is
                     # unchanged: mapping it again would give the same product (the hash covers the card's
                     # settings too).
-                    digest = source_hash(hasher, record)
-                    quantity, known, _, _ = map_quantity(record)
-                    if ingestor.source_unchanged(record.pos_product_id, digest, quantity if known else None):
+                    digest = hasher.of_record(record)
+                    quantity, has_quantity, _, _ = map_quantity(record)
+                    # A digest of the bytes alone does not cover product details read in full (not
+                    # incrementally): those records are mapped, their content hash says what changed.
+                    skippable = incremental or not record.digest
+                    if skippable and ingestor.source_unchanged(record.pos_product_id, digest,
+                                                               quantity if has_quantity else None):
                         unchanged.append((record.pos_product_id, str(record.sku or "").strip(), float(quantity)))
                     else:
                         mapped.append(map_product(record, settings))
@@ -83,6 +108,7 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
                     failed.append((record.pos_product_id, record.name, f"Could not map this record: {error}"))
                 if len(mapped) + len(failed) + len(unchanged) >= PAGE_SIZE:
                     flush()
+                    held.clear()
         if mapped or failed or unchanged or fetched == 0:
             flush()
     except BaseException:
@@ -118,6 +144,9 @@ class PageWriter:
     would not see the first one's rows."""
 
     QUEUED = 2
+    # While the writer runs, the busy parser hands the GIL over after this long instead of Python's 5 ms:
+    # each of the writer's queries gives the GIL up and waits that long to get it back.
+    SWITCH_INTERVAL = 0.0005
 
     def __init__(self, write):
         self._write = write
@@ -128,7 +157,9 @@ class PageWriter:
         self._queue: queue.Queue | None = queue.Queue(self.QUEUED) if threaded else None
         self._thread = threading.Thread(target=self._run, name="canopy-page-writer", daemon=True) \
             if threaded else None
+        self._switch_interval = sys.getswitchinterval()
         if self._thread:
+            sys.setswitchinterval(self.SWITCH_INTERVAL)
             self._thread.start()
 
     def put(self, page) -> None:
@@ -142,6 +173,7 @@ class PageWriter:
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        sys.setswitchinterval(self._switch_interval)
         self._raise()
 
     def _run(self) -> None:
@@ -181,40 +213,50 @@ def fewer_collections(threshold: int = 50_000):
         gc.set_threshold(*saved)
 
 
-def source_hasher(card, settings) -> "hashlib.blake2b":
-    """A blake2b seeded with everything besides the record that decides what it maps to: the mapping
-    settings and the card's filters (rooms, areas, purchase category decide the quantity)."""
-    filters = [getattr(card, name, None) for name in ("room_ids", "area_ids", "room_id", "purchase_category")]
-    fingerprint = orjson.dumps([MAPPING_VERSION, dataclasses.asdict(settings), filters], default=_sorted,
-                               option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    return hashlib.blake2b(fingerprint, digest_size=16)
+class SourceHasher:
+    """Source hashes for one run: seeded with everything besides the record that decides what it maps to,
+    the mapping settings and the card's filters (rooms, areas, purchase category decide the quantity)."""
+
+    def __init__(self, card, settings):
+        filters = [getattr(card, name, None) for name in ("room_ids", "area_ids", "room_id", "purchase_category")]
+        fingerprint = orjson.dumps([MAPPING_VERSION, dataclasses.asdict(settings), filters], default=_sorted,
+                                   option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        self._blake = hashlib.blake2b(fingerprint, digest_size=16)
+        self._seed = self._blake.digest()
+
+    def of_digest(self, digest: str) -> str:
+        """The source hash of a record the client digested from its bytes as sent (PosProduct.digest):
+        asked for every record of a resync, so as cheap as a hash gets (xxh3)."""
+        return digest_of(self._seed + digest.encode())
+
+    def of_record(self, record) -> str:
+        """The record's digest as sent where the client took one; else the POS record as received
+        (PosProduct.raw). The product details Dutchie's records carry (raw["productDetail"]) may come
+        back from the database on a resync (iter_inventory), whose JSON does not keep the POS's key order:
+        they are hashed with sorted keys. Sorting the whole record would triple the hash's cost."""
+        if record.digest:
+            return self.of_digest(record.digest)
+        hasher = self._blake.copy()
+        raw = record.raw if isinstance(record.raw, dict) else {}
+        detail = raw.get("productDetail")
+        if detail is not None:
+            hasher.update(orjson.dumps(detail, default=str, option=SORTED))
+            raw = {key: value for key, value in raw.items() if key != "productDetail"}
+        hasher.update(orjson.dumps(raw, default=str, option=orjson.OPT_NON_STR_KEYS))
+        return hasher.hexdigest()
 
 
 def _sorted(value):
     return sorted(value) if isinstance(value, frozenset | set) else str(value)
 
 
-def source_hash(hasher, record) -> str:
-    """The POS record as received (PosProduct.raw; the client's filters are in the hasher), hashed. The
-    product details Dutchie's records carry (raw["productDetail"]) may come back from the database on a
-    resync (iter_inventory), whose JSON does not keep the POS's key order: they are hashed with sorted
-    keys. Sorting the whole record would triple the hash's cost (its lab rows)."""
-    hasher = hasher.copy()
-    raw = record.raw if isinstance(record.raw, dict) else {}
-    detail = raw.get("productDetail")
-    if detail is not None:
-        hasher.update(orjson.dumps(detail, default=str, option=SORTED))
-        raw = {key: value for key, value in raw.items() if key != "productDetail"}
-    hasher.update(orjson.dumps(raw, default=str, option=orjson.OPT_NON_STR_KEYS))
-    return hasher.hexdigest()
-
-
-def iter_inventory(client, card, store):
-    """The client's inventory; with product details read incrementally where the client can (Dutchie):
-    those changed since the last successful run (less DETAILS_OVERLAP), the rest as stored with each
-    product (Product.raw["productDetail"]). A first sync reads everything."""
+def iter_inventory(client, card, store, known=None) -> tuple[Iterator, bool]:
+    """(The client's inventory, whether incremental); with product details read incrementally where the
+    client can (Dutchie): those changed since the last successful run (less DETAILS_OVERLAP), the rest as
+    stored with each product (Product.raw["productDetail"]), and the records `known(digest)` holds as
+    KnownRecords (not read). A first sync reads everything."""
     if not getattr(client, "incremental_details", False):
-        return client.iter_inventory()
+        return client.iter_inventory(), False
     # A run that went through the whole feed: succeeded, or partly for records it could not read (not for an
     # empty feed, error_category "empty", which wrote nothing).
     runs = SyncRun.objects.filter(card=card, stream="inventory", dry_run=False, started_at__isnull=False,
@@ -222,30 +264,49 @@ def iter_inventory(client, card, store):
                                   status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL])
     last = runs.order_by("-started_at").values_list("started_at", flat=True).first()
     if last is None:
-        return client.iter_inventory()
-    return client.iter_inventory(details_since=last - DETAILS_OVERLAP, known_details=StoredDetails(store, card))
+        return client.iter_inventory(), False
+    return client.iter_inventory(details_since=last - DETAILS_OVERLAP, known_details=StoredDetails(store, card),
+                                 known=known), True
 
 
 class StoredDetails:
     """known_details for DutchieClient.iter_inventory: pos id -> the product details stored with each
-    product of this store and card ({} when it has none). All are read in one query on the first call: per
-    batch, `pos_product_id IN (...)` queries cost ten times more (each reads its rows' whole `raw`)."""
+    product of this store and card ({} when it has none). Asked per batch for the records read (not those
+    skipped as known): while few are asked (a resync), only those are read, `pos_product_id IN (...)`;
+    past FEW in all, every product's in one query (per row, an IN query costs ten times more: each reads
+    its rows' whole `raw`)."""
+
+    FEW = 5000
 
     def __init__(self, store, card):
         self.store, self.card = store, card
         self.details: dict[str, dict] | None = None
+        self.asked = 0
 
     def __call__(self, pos_ids: list[str]) -> dict[str, dict]:
+        self.asked += len(pos_ids)
+        if self.details is None and self.asked > self.FEW:
+            self.details = self._load(self._products())
         if self.details is None:
-            self.details = self._load()
+            # A plain query (not a server-side cursor, whose plan favours the first rows: a scan of every
+            # product of the card instead of the (store, pos id) index).
+            rows = self._products().filter(pos_product_id__in=pos_ids).values_list("pos_product_id",
+                                                                                   KT("raw__productDetail"))
+            return self._parse(list(rows))
         return {pos_id: self.details[pos_id] for pos_id in pos_ids if pos_id in self.details}
 
-    def _load(self) -> dict[str, dict]:
+    def _products(self):
+        return Product.objects.filter(store=self.store, card=self.card).order_by()
+
+    @classmethod
+    def _load(cls, products) -> dict[str, dict]:
+        return cls._parse(products.values_list("pos_product_id", KT("raw__productDetail")).iterator(chunk_size=10_000))
+
+    @staticmethod
+    def _parse(rows) -> dict[str, dict]:
         # The details as JSON text (->>), parsed here by orjson: faster than the JSONField's per-row decoding.
-        rows = Product.objects.filter(store=self.store, card=self.card).values_list(
-            "pos_product_id", KT("raw__productDetail"))
         details = {}
-        for pos_id, text in rows.iterator(chunk_size=10_000):
+        for pos_id, text in rows:
             detail = orjson.loads(text) if text else None
             details[pos_id] = detail if isinstance(detail, dict) else {}
         return details

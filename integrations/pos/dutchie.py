@@ -14,14 +14,17 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
 import requests
 
 from .base import PosClient
 from .errors import Forbidden, PosError, Refused, Unauthorized
 from .http import RETRY_STATUSES, PosHttp
+from .jsonstream import digest_of
 from .records import (
     ClientConfig,
     ConnectionResult,
+    KnownRecord,
     LabValue,
     OrderStatus,
     PosCustomer,
@@ -301,35 +304,62 @@ class DutchieClient(PosClient):
     details_batch = 1000
 
     def iter_inventory(self, details_since: datetime | None = None,
-                       known_details: Callable[[list[str]], dict[str, dict]] | None = None) -> Iterator[PosProduct]:
+                       known_details: Callable[[list[str]], dict[str, dict]] | None = None,
+                       known: Callable[[str], str | None] | None = None) -> Iterator[PosProduct | KnownRecord]:
         """GET /inventory with labs and room quantities, streamed (it can be 100,000 items). InventoryItem
         lacks imageUrls, pricingTierData and lowInventoryThreshold, so those are read first from /products
         (streamed too) and only products that have any are remembered. With the card's Room IDs (D1),
-        quantity is the stock in those rooms, and items with none there are left out.
+        quantity is the stock in those rooms, and items with none there are left out. Each product
+        carries the digest of its item's bytes as sent (PosProduct.digest).
 
-        Incremental (both arguments given): only the details changed since `details_since` are read
-        (/products takes fromLastModifiedDateUTC; /inventory is always a full snapshot), and the others
-        come from `known_details(product ids)`: {product id: the details kept last time, {} for none},
-        called once per batch of items. A product it does not know (never synced here) has details we
-        have not got: then the full /products is read once, as without the arguments."""
+        Incremental (details_since and known_details given): only the details changed since
+        `details_since` are read (/products takes fromLastModifiedDateUTC; /inventory is always a full
+        snapshot), and the others come from `known_details(product ids)`: {product id: the details kept
+        last time, {} for none}, called once per batch of items. A product it does not know (never synced
+        here) has details we have not got: then the full /products is read once, as without the arguments.
+        Incremental with `known(digest)` too: an item whose digest the caller holds (known returns its
+        product id) and whose details did not change comes back as a KnownRecord, unparsed."""
         incremental = details_since is not None and known_details is not None
         details = self._product_details(details_since if incremental else None)
+        # Incremental: the products whose details changed since details_since. Their digests cover the
+        # details too (the item alone may be as before); the others' details are as the caller keeps them.
+        changed = set(details) if incremental else set()
         full = not incremental
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
+        held: dict[str, str] = {}  # digest -> product id, for the KnownRecords of this batch
+
+        def holds(digest: str) -> bool:
+            pos_id = known(digest)
+            if pos_id is None or pos_id in changed:
+                return False
+            held[digest] = pos_id
+            return True
+
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
-        items = self.http.iter_json_array("/inventory", params=params)
-        while batch := list(itertools.islice(items, self.details_batch)):
-            batch = [item for item in batch if isinstance(item, dict)]
+        records = self.http.iter_json_records("/inventory", params=params,
+                                              known=holds if incremental and known is not None else None)
+        while batch := list(itertools.islice(records, self.details_batch)):
             if not full:
-                ids = list({pid for pid in (str(item.get("productId")) for item in batch) if pid not in details})
-                known = known_details(ids) if ids else {}
-                if any(pid not in known for pid in ids):
-                    details = self._product_details()  # a product we know nothing of: all details, once
+                ids = list({pid for pid in (str(r.value.get("productId")) for r in batch
+                                            if isinstance(r.value, dict)) if pid not in details})
+                found = known_details(ids) if ids else {}
+                if any(pid not in found for pid in ids):
+                    details.update(self._product_details())  # a product we know nothing of: all, once
                     full = True
                 else:
-                    details.update(known)
-            for item in batch:
-                yield from self._inventory_product(item, details.get(str(item.get("productId"))), rooms)
+                    details.update(found)
+            for record in batch:
+                if record.known:
+                    yield KnownRecord(record.digest, held[record.digest])
+                elif isinstance(record.value, dict):
+                    pos_id = str(record.value.get("productId"))
+                    digest = record.digest
+                    if pos_id in changed:
+                        digest = digest_of(digest.encode() + orjson.dumps(details[pos_id], option=orjson.OPT_SORT_KEYS))
+                    for product in self._inventory_product(record.value, details.get(pos_id), rooms):
+                        product.digest = digest
+                        yield product
+            held.clear()
 
     def _inventory_product(self, item: dict, detail: dict | None, rooms: set[str]) -> Iterator[PosProduct]:
         product = product_from_inventory(item, detail)

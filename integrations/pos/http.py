@@ -17,7 +17,9 @@ from typing import Any
 import ijson
 import requests
 
+from . import jsonstream
 from .errors import BadResponse, Forbidden, PosError, RateLimited, Refused, Timeout, Unauthorized, Unreachable
+from .jsonstream import JsonRecord
 
 logger = logging.getLogger(__name__)
 
@@ -148,11 +150,17 @@ class PosHttp:
                         **kwargs: Any) -> Iterator[Any]:
         """Stream a (possibly huge) JSON array item by item, never holding it whole (Dutchie /inventory).
         `method="POST"` (with `json=`) streams a search answered by POST (Alleaves /inventory/search)."""
+        for record in self.iter_json_records(path, prefix, method=method, **kwargs):
+            yield record.value
+
+    def iter_json_records(self, path: str, prefix: str = "item", *, method: str = "GET",
+                          known: Callable[[str], bool] | None = None, **kwargs: Any) -> Iterator[JsonRecord]:
+        """iter_json_array's items as JsonRecords: each with the digest of its bytes as sent, and left
+        unparsed (value None, known True) when `known(digest)` says the caller already holds it."""
         method = method.upper()
         response = self.request(method, path, stream=True, **kwargs)
-        response.raw.decode_content = True
         try:
-            yield from ijson.items(response.raw, prefix, use_float=True)
+            yield from jsonstream.iter_records(response.iter_content(jsonstream.CHUNK), known, prefix)
         except ijson.IncompleteJSONError as error:
             # The yajl backends raise IncompleteJSONError for every parse error: only "premature EOF"
             # (yajl) or "Incomplete JSON content" (python backend) means the body was cut short.

@@ -119,6 +119,18 @@ class PosProduct:
     is_active: bool = True
     modified_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The digest of the record's bytes as the POS sent them (jsonstream), "" when the client has none:
+    # the same record sent again has the same digest.
+    digest: str = ""
+
+
+@dataclass(slots=True)
+class KnownRecord:
+    """An inventory record the caller already holds exactly as the POS sends it now (iter_inventory's
+    `known`): neither parsed nor built. `pos_product_id` is the product the caller said it is."""
+
+    digest: str
+    pos_product_id: str
 
 
 @dataclass

@@ -129,7 +129,8 @@ def _render_since(location, card, folder: Path, state: dict) -> float:
     from integrations.pos.dutchie import iso
     from integrations.sandbox import services
 
-    last = SyncRun.objects.filter(card=card, stream="inventory", status=SyncRun.Status.SUCCEEDED).latest("started_at")
+    last = SyncRun.objects.filter(card=card, stream="inventory", error_category="",
+                                  status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL]).latest("started_at")
     since = iso(last.started_at - DETAILS_OVERLAP)
     state["since"] = urlencode({"fromLastModifiedDateUTC": since})
     auth = "Basic " + base64.b64encode(f"{location.api_key}:".encode()).decode()
@@ -172,21 +173,23 @@ def _serve(folder: Path, state: dict) -> http.server.ThreadingHTTPServer:
 
 
 def _sync(store, card, endpoint: str, api_key: str) -> dict:
-    """One timed sync, as catalog.sync.run_inventory_stream runs it (the incremental product details
-    after a successful run, unchanged records not mapped), with its stages, queries and peak memory. A
-    SyncRun row is written as the engine would, so the next sync reads details since it started."""
+    """One timed sync through the engine itself: a queued SyncRun run by integrations.sync.execute_run, as
+    a worker runs it (run_inventory_stream, its page writer, the run's progress and entries). Stages are
+    timed by wrapping the stream's own functions; queries are counted on both connections (the caller's
+    and the page writer's); the peak memory is this sync's."""
     from django.db import connection
-    from django.utils import timezone
 
+    import catalog.sync as stream
     from catalog.ingest import Ingestor
-    from catalog.mapping import MappingError, map_product, settings_from_card
-    from catalog.mapping.quantity import map_quantity
-    from catalog.sync import PageWriter, fewer_collections, iter_inventory, source_hash, source_hasher
     from integrations.models import SyncRun
-    from integrations.pos.dutchie import DutchieClient
-    from integrations.pos.records import ClientConfig
+    from integrations.pos.records import KnownRecord
+    from integrations.sync import execute_run
 
+    card.api_endpoint, card.api_key = endpoint, api_key
+    card.save(update_fields=["api_endpoint", "api_key"])
     queries = [0, 0]  # the caller's connection, the page writer's
+    times = dict.fromkeys(("mapping", "waiting", "finish", "busy"), 0.0)
+    known = [0]
 
     def count(execute, sql, params, many, context):
         queries[0] += 1
@@ -196,70 +199,69 @@ def _sync(store, card, endpoint: str, api_key: str) -> dict:
         queries[1] += 1
         return execute(sql, params, many, context)
 
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                times[name] += time.perf_counter() - t
+        return wrapper
+
+    class Writer(stream.PageWriter):
+        def put(self, page):
+            timed("waiting", super().put)(page)
+
+        def close(self):
+            timed("waiting", super().close)()
+            times["busy"] = self.busy
+
+        def _timed(self, page):  # in the writer thread: its own connection's queries
+            with connection.execute_wrapper(count_writer if self._thread else _passthrough):
+                super()._timed(page)
+
+    def counted_inventory(*args, **kwargs):
+        records, incremental = original["iter_inventory"](*args, **kwargs)
+
+        def counting():
+            for record in records:
+                if isinstance(record, KnownRecord):
+                    known[0] += 1
+                yield record
+        return counting(), incremental
+
+    original = {"map_product": stream.map_product, "PageWriter": stream.PageWriter,
+                "iter_inventory": stream.iter_inventory, "finish": Ingestor.finish,
+                "of_record": stream.SourceHasher.of_record}
+    stream.map_product = timed("mapping", original["map_product"])
+    stream.SourceHasher.of_record = timed("mapping", original["of_record"])
+    stream.PageWriter = Writer
+    stream.iter_inventory = counted_inventory
+    Ingestor.finish = timed("finish", original["finish"])
     _reset_peak_memory()
-    run = SyncRun.objects.create(card=card, stream="inventory", trigger=SyncRun.Trigger.SCHEDULE,
-                                 status=SyncRun.Status.RUNNING, started_at=timezone.now())
-    settings = settings_from_card(card)
-    client = DutchieClient(ClientConfig(endpoint=endpoint, api_key=api_key))
-    counts = dict.fromkeys(("fetched", "created", "updated", "unchanged", "flagged", "errors"), 0)
-    mapping = waiting = 0.0
-    started = time.perf_counter()
-    with connection.execute_wrapper(count):
-        ingestor = Ingestor(store, card, run_id=run.pk, sync_prices=card.sync_prices,
-                            synced_fields=card.synced_fields)
-        hasher = source_hasher(card, settings)
-        mapped, failed, unchanged, hashes = [], [], [], {}
-
-        def write(page):  # in the writer thread on PostgreSQL, as catalog.sync does (its own connection)
-            with connection.execute_wrapper(count_writer):
-                result = ingestor.ingest_page(*page)
-            for name in ("created", "updated", "unchanged", "flagged", "errors"):
-                counts[name] += getattr(result, name)
-
-        writer = PageWriter(write)
-
-        def flush():
-            nonlocal mapped, failed, unchanged, hashes, waiting
-            t = time.perf_counter()
-            writer.put((mapped, failed, unchanged, hashes))
-            waiting += time.perf_counter() - t
-            mapped, failed, unchanged, hashes = [], [], [], {}
-
-        try:
-            with fewer_collections():  # as catalog.sync does
-                for record in iter_inventory(client, card, store):
-                    counts["fetched"] += 1
-                    t = time.perf_counter()  # "map": hashing the record, and mapping it unless unchanged
-                    try:
-                        digest = source_hash(hasher, record)
-                        quantity, known, _, _ = map_quantity(record)
-                        if ingestor.source_unchanged(record.pos_product_id, digest, quantity if known else None):
-                            unchanged.append((record.pos_product_id, str(record.sku or "").strip(),
-                                              float(quantity)))
-                        else:
-                            mapped.append(map_product(record, settings))
-                            hashes[mapped[-1].pos_product_id] = digest
-                    except MappingError as error:
-                        failed.append((record.pos_product_id, record.name, str(error)))
-                    mapping += time.perf_counter() - t
-                    if len(mapped) + len(failed) + len(unchanged) >= PAGE:
-                        flush()
-            if mapped or failed or unchanged:
-                flush()
-        finally:
-            t = time.perf_counter()
-            writer.close()
-            waiting += time.perf_counter() - t
-        t = time.perf_counter()
-        finish = ingestor.finish()
-        finishing = time.perf_counter() - t
-    total = time.perf_counter() - started
-    SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.Status.SUCCEEDED, finished_at=timezone.now())
-    pages = -(-counts["fetched"] // PAGE)
-    return {**counts, "zeroed": finish.zeroed, "merged": finish.merged, "dup_flagged": finish.flagged,
-            "seconds": total, "mapping": mapping, "ingest": writer.busy + finishing, "finish": finishing,
-            "waiting": waiting, "fetch": total - mapping - waiting - finishing, "queries": sum(queries),
+    run = SyncRun.objects.create(card=card, stream="inventory", trigger=SyncRun.Trigger.SCHEDULE)
+    try:
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            run = execute_run(run.pk)
+        total = time.perf_counter() - started
+    finally:
+        for name in ("map_product", "PageWriter", "iter_inventory"):
+            setattr(stream, name, original[name])
+        Ingestor.finish = original["finish"]
+        stream.SourceHasher.of_record = original["of_record"]
+    assert run.status == SyncRun.Status.SUCCEEDED or run.error_category == "", (run.status, run.message)
+    pages = -(-run.fetched // PAGE)
+    return {"fetched": run.fetched, "created": run.created, "updated": run.updated, "unchanged": run.unchanged,
+            "flagged": run.flagged, "errors": run.errors, "zeroed": run.zeroed, "known": known[0],
+            "seconds": total, "mapping": times["mapping"], "ingest": times["busy"] + times["finish"],
+            "finish": times["finish"], "waiting": times["waiting"],
+            "fetch": total - times["mapping"] - times["waiting"] - times["finish"], "queries": sum(queries),
             "queries_per_1000": sum(queries) / max(pages, 1), "peak_mb": _peak_memory_mb()}
+
+
+def _passthrough(execute, sql, params, many, context):
+    return execute(sql, params, many, context)
 
 
 def _floor(store, card, endpoint: str, api_key: str) -> dict:
@@ -271,17 +273,17 @@ def _floor(store, card, endpoint: str, api_key: str) -> dict:
     from catalog.ingest import WRITE_COLUMNS, Ingestor
     from catalog.mapping import map_product, settings_from_card
     from catalog.models import Product
-    from catalog.sync import source_hash, source_hasher
+    from catalog.sync import SourceHasher
     from integrations.pos.dutchie import DutchieClient
     from integrations.pos.records import ClientConfig
 
     settings = settings_from_card(card)
     ingestor = Ingestor(store, card, dry_run=True)
-    hasher = source_hasher(card, settings)
+    hasher = SourceHasher(card, settings)
     rows, hashing, sourcing, now = [], 0.0, 0.0, timezone.now()
     for record in DutchieClient(ClientConfig(endpoint=endpoint, api_key=api_key)).iter_inventory():
         t = time.perf_counter()
-        source = source_hash(hasher, record)
+        source = hasher.of_record(record)
         sourcing += time.perf_counter() - t
         product = map_product(record, settings)
         t = time.perf_counter()
@@ -329,7 +331,8 @@ def _peak_memory_mb() -> float:
 def _report(label: str, f: dict) -> None:
     print(f"{label:28} {f['seconds']:6.1f} s  (fetch+parse {f['fetch']:.1f} s, map {f['mapping']:.1f} s, "
           f"ingest {f['ingest']:.1f} s)  created {f['created']:,} updated {f['updated']:,} "
-          f"unchanged {f['unchanged']:,} zeroed {f['zeroed']:,}  {f['queries_per_1000']:.1f} queries/1,000  "
+          f"unchanged {f['unchanged']:,} (not parsed {f['known']:,}) zeroed {f['zeroed']:,}  "
+          f"{f['queries_per_1000']:.1f} queries/1,000  "
           f"peak {f['peak_mb']:.0f} MB", flush=True)
 
 

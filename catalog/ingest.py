@@ -87,6 +87,7 @@ ENTRIES_PER_RUN = 1000
 STAGE_TABLE = "canopy_ingest_stage"
 # A run that wrote at least this many products refreshes PostgreSQL's statistics of the product table.
 ANALYZE_AFTER = 5000
+ANALYZED_COLUMNS = ("store_id", "card_id", "pos_product_id", "sku", "quantity", "source_hash")
 POS_ID_LENGTH = Product._meta.get_field("pos_product_id").max_length
 # The decisions ingest adds itself (R8 merges) carry this field name, so a later run can replace them.
 DUPLICATE_DECISION = "duplicate_sku"
@@ -194,15 +195,14 @@ class Ingestor:
         # only looked at to know which products shared a SKU last time (their quantities are R8's to set).
         self._existing: dict[str, tuple[int | None, str, float, str | None]] = {}
         self._shared_sku: set[str] = set()
-        # This card's products by source hash (pos id, SKU): what known_source() answers from.
-        self._by_source: dict[str, tuple[str, str]] = {}
+        by_source: dict[str, tuple[str, str, float]] = {}  # this card's products: source hash -> pos id...
         first_with_sku: dict[str, str] = {}
         rows = Product.objects.filter(store_id=self.store_id).order_by().values_list(
             "pos_product_id", "pk", "content_hash", "quantity", "sku", "source_hash", "card_id")
         for pos_id, pk, content_hash, quantity, sku, source_hash, card_id in _raw_rows(rows):
             self._existing[pos_id] = (pk, content_hash, quantity, source_hash)
             if source_hash and card_id == self.card_id:
-                self._by_source[source_hash] = (pos_id, sku)
+                by_source[source_hash] = (pos_id, (sku or "").strip(), quantity)
             if sku:
                 first = first_with_sku.setdefault(sku, pos_id)
                 if first != pos_id:
@@ -212,6 +212,12 @@ class Ingestor:
         # name, brand, category, price and weight with a duplicate's: only right when the card syncs them
         # all (an unsynced one keeps a value edited here, not the POS's).
         self.skip_allowed = all(c in self.update_columns for c in AGREEING_COLUMNS)
+        # What known_source() answers from: source hash -> (pos id, SKU, stored quantity) of the products
+        # whose record may be skipped unread (see there).
+        self._skippable: dict[str, tuple[str, str, float]] = {
+            source: known for source, known in by_source.items() if known[0] not in self._shared_sku
+        } if self.skip_allowed and self.quantity_synced else {}
+        del by_source
 
         self._seen: set[str] = set()
         # R8: sku -> the first record with it (pos id, name, feed quantity, agreeing fields); the
@@ -247,14 +253,9 @@ class Ingestor:
         being read: the conditions of source_unchanged, the stored quantity being the one this very
         record gave. Only where the card syncs quantities (else the feed's quantity is not the stored one,
         and R8 adds feed quantities)."""
-        known = self._by_source.get(source_hash)
-        if known is None or not self.skip_allowed or not self.quantity_synced:
-            return None
-        pos_id, sku = known
-        old = self._existing.get(pos_id)
-        if old is None or old[3] != source_hash or pos_id in self._shared_sku or pos_id in self._seen:
-            return None
-        return pos_id, (sku or "").strip(), old[2]
+        known = self._skippable.get(source_hash)
+        # A product written again this run (so its stored hash is no longer this one) is in _seen.
+        return None if known is None or known[0] in self._seen else known
 
     def ingest_page(self, mapped: list[MappedProduct], failed: Iterable[tuple[str, str, str]] = (),
                     unchanged: Iterable[tuple[str, str, float]] = (),
@@ -501,9 +502,10 @@ class Ingestor:
         if self._written >= ANALYZE_AFTER and connection.vendor == "postgresql" and not self.dry_run:
             # PostgreSQL plans with the table's statistics, which a first sync of 60,000 products leaves
             # describing an empty table until autovacuum gets to it: the next run's lookups by POS id
-            # then scan the whole store (30 ms each instead of 0.3 ms). Refreshed now, in a second or so.
+            # then scan the whole store (30 ms each instead of 0.3 ms). Refreshed now, for the columns the
+            # sync's lookups filter on (the JSON columns would make it ten times longer).
             with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Product._meta.db_table}")
+                cursor.execute(f"ANALYZE {Product._meta.db_table} ({', '.join(ANALYZED_COLUMNS)})")
         return result
 
     def _finish_duplicates(self, result: FinishResult, now) -> None:

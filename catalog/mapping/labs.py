@@ -8,6 +8,7 @@ Choices where the documents are silent:
 - D12 on: the THC9 value becomes the THC value (lab row and thc_percentage); the THC9 row is not listed
   twice. D12 off: THC9 rows are never read and never listed.
 """
+import functools
 import re
 from typing import Any
 
@@ -27,13 +28,19 @@ CBD_NAMES = {"cbd", "total cbd", "cbd total"}
 THC9_NAMES = {"thc9", "thc 9", "thc-9", "delta-9 thc", "delta 9 thc", "d9-thc", "d9 thc", "δ9-thc", "δ9 thc",
               "delta9 thc", "delta-9-thc", "∆9-thc"}
 # A6: "1.2%", "3 mg", "4.5 mg/g", "2.0" (bare: mg).
+_SPACES = re.compile(r"\s+")
 _VALUE_WITH_UNIT = re.compile(r"^\s*(-?\d+(?:\.\d+)?|-?\.\d+)\s*([^\d\s].*)?$")
 # "THC %", "CBD mg/g": Alleaves names cannabinoid compounds with their unit.
 _NAME_UNIT_SUFFIX = re.compile(r"\s*(\(?\s*(%|mg/g|mg|percent|percentage)\s*\)?)\s*$", re.IGNORECASE)
 
 
 def unit_key(unit: str) -> str:
-    return re.sub(r"\s+", " ", str(unit or "").strip().lower())
+    return _unit_key(str(unit or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a feed repeats a handful of units on every lab row
+def _unit_key(unit: str) -> str:
+    return _SPACES.sub(" ", unit.strip().lower())
 
 
 def display_unit(unit: str, settings: MappingSettings) -> tuple[str, str]:

@@ -8,6 +8,7 @@ generator (integrations/sandbox/generate.py STRAIN_SPELLINGS):
   50/50 -> "Hybrid" (a balanced hybrid).
 Dutchie's strainType ("IndicaDominant", "Sativa Dominant Hybrid", "High CBD"...) reads the same way.
 """
+import functools
 import re
 
 from .types import Decision
@@ -34,7 +35,12 @@ _NONE_WORDS = {frozenset(), frozenset({"n", "a"}), frozenset({"na"}), frozenset(
 
 def strain_words(text: str) -> frozenset[str]:
     """"Indica-Dom" -> {indica, dom}; "IndicaDominantHybrid" -> {indica, dom, hybrid}; "50/50" -> {50}."""
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(text or ""))
+    return _strain_words(str(text or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a feed spells a few strain types on every product
+def _strain_words(text: str) -> frozenset[str]:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
     words = set(re.findall(r"[a-z0-9]+", spaced.lower()))
     return frozenset("dom" if word in _DOMINANT else word for word in words)
 

@@ -10,6 +10,7 @@
 - Two rows that land on one C9 name (alpha- and gamma-Terpinene) are added up when their units agree,
   else the first is kept; either way a decision says so.
 """
+import functools
 import re
 from typing import Any
 
@@ -47,7 +48,11 @@ _SPELLINGS = {
 
 def terpene_key(name: str) -> str:
     """"β-Myrcene" -> "beta myrcene"; "delta 3 Carene" -> "delta 3 carene"; "b-Pinene (%)" -> "beta pinene"."""
-    text = str(name or "")
+    return _terpene_key(str(name or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a feed repeats a few dozen lab names on every product
+def _terpene_key(text: str) -> str:
     for letter, word in _GREEK.items():
         text = text.replace(letter, word)
     words = re.findall(r"[a-z0-9]+", text.lower())

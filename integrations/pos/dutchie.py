@@ -6,6 +6,7 @@ location and carries permission "roles" (Inventory, Reporting, Customer, PreOrde
 role answers 403, a wrong key 401 with an empty body. Endpoints, field mapping and limits are listed
 in docs/pos/dutchie.md.
 """
+import functools
 import itertools
 import logging
 import re
@@ -326,18 +327,14 @@ class DutchieClient(PosClient):
         changed = set(details) if incremental else set()
         full = not incremental
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
-        held: dict[str, str] = {}  # digest -> product id, for the KnownRecords of this batch
 
-        def holds(digest: str) -> bool:
+        def holds(digest: str) -> bool:  # known, unless its details changed
             pos_id = known(digest)
-            if pos_id is None or pos_id in changed:
-                return False
-            held[digest] = pos_id
-            return True
+            return pos_id is not None and pos_id not in changed
 
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
-        records = self.http.iter_json_records("/inventory", params=params,
-                                              known=holds if incremental and known is not None else None)
+        skip = None if not incremental or known is None else holds if changed else known
+        records = self.http.iter_json_records("/inventory", params=params, known=skip)
         while batch := list(itertools.islice(records, self.details_batch)):
             if not full:
                 ids = list({pid for pid in (str(r.value.get("productId")) for r in batch
@@ -350,7 +347,7 @@ class DutchieClient(PosClient):
                     details.update(found)
             for record in batch:
                 if record.known:
-                    yield KnownRecord(record.digest, held[record.digest])
+                    yield KnownRecord(record.digest)
                 elif isinstance(record.value, dict):
                     pos_id = str(record.value.get("productId"))
                     digest = record.digest
@@ -359,7 +356,6 @@ class DutchieClient(PosClient):
                     for product in self._inventory_product(record.value, details.get(pos_id), rooms):
                         product.digest = digest
                         yield product
-            held.clear()
 
     def _inventory_product(self, item: dict, detail: dict | None, rooms: set[str]) -> Iterator[PosProduct]:
         product = product_from_inventory(item, detail)
@@ -725,6 +721,7 @@ def product_from_detail(detail: dict) -> PosProduct:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # a feed repeats a few dozen lab names on every item
 def is_terpene(name: str) -> bool:
     text = name.strip()
     if not text or CANNABINOID.match(text) or text.lower() in THC9_TESTS:

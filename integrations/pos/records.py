@@ -127,10 +127,9 @@ class PosProduct:
 @dataclass(slots=True)
 class KnownRecord:
     """An inventory record the caller already holds exactly as the POS sends it now (iter_inventory's
-    `known`): neither parsed nor built. `pos_product_id` is the product the caller said it is."""
+    `known`): neither parsed nor built. The caller knows which product its digest is."""
 
     digest: str
-    pos_product_id: str
 
 
 @dataclass

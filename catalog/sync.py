@@ -65,15 +65,10 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
         writer.put((mapped, failed, unchanged, hashes, fetched))
         mapped, failed, unchanged, hashes = [], [], [], {}
 
-    held: dict[str, tuple[str, str, float]] = {}  # digest -> known_source(), for the KnownRecords coming
-
-    def known(digest: str) -> str | None:
-        """For the client: the product a record with this digest was written as, if it can be skipped."""
-        found = ingestor.known_source(hasher.of_digest(digest))
-        if found is None:
-            return None
-        held[digest] = found
-        return found[0]
+    def known(digest: str) -> tuple[str, str, float] | None:
+        """For the client: the product (pos id, SKU, stored quantity) a record with this digest was
+        written as, if it may be skipped unread."""
+        return ingestor.known_source(hasher.of_digest(digest))
 
     try:
         with fewer_collections():
@@ -82,10 +77,9 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
                 fetched += 1
                 if isinstance(record, KnownRecord):
                     # Exactly the record last written (same bytes, same settings): nothing to read.
-                    unchanged.append(held[record.digest])
+                    unchanged.append(record.held)
                     if len(unchanged) + len(mapped) + len(failed) >= PAGE_SIZE:
                         flush()
-                        held.clear()
                     continue
                 try:
                     # A record that hashes as it did when last written, with the stored quantity, is
@@ -108,7 +102,6 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
                     failed.append((record.pos_product_id, record.name, f"Could not map this record: {error}"))
                 if len(mapped) + len(failed) + len(unchanged) >= PAGE_SIZE:
                     flush()
-                    held.clear()
         if mapped or failed or unchanged or fetched == 0:
             flush()
     except BaseException:

@@ -306,7 +306,7 @@ class DutchieClient(PosClient):
 
     def iter_inventory(self, details_since: datetime | None = None,
                        known_details: Callable[[list[str]], dict[str, dict]] | None = None,
-                       known: Callable[[str], str | None] | None = None) -> Iterator[PosProduct | KnownRecord]:
+                       known: Callable[[str], tuple | None] | None = None) -> Iterator[PosProduct | KnownRecord]:
         """GET /inventory with labs and room quantities, streamed (it can be 100,000 items). InventoryItem
         lacks imageUrls, pricingTierData and lowInventoryThreshold, so those are read first from /products
         (streamed too) and only products that have any are remembered. With the card's Room IDs (D1),
@@ -319,7 +319,8 @@ class DutchieClient(PosClient):
         last time, {} for none}, called once per batch of items. A product it does not know (never synced
         here) has details we have not got: then the full /products is read once, as without the arguments.
         Incremental with `known(digest)` too: an item whose digest the caller holds (known returns its
-        product id) and whose details did not change comes back as a KnownRecord, unparsed."""
+        record of it, a tuple whose first item is the product id; None otherwise) and whose details did not
+        change comes back as a KnownRecord carrying that answer, unparsed."""
         incremental = details_since is not None and known_details is not None
         details = self._product_details(details_since if incremental else None)
         # Incremental: the products whose details changed since details_since. Their digests cover the
@@ -328,9 +329,9 @@ class DutchieClient(PosClient):
         full = not incremental
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
 
-        def holds(digest: str) -> bool:  # known, unless its details changed
-            pos_id = known(digest)
-            return pos_id is not None and pos_id not in changed
+        def holds(digest: str):  # known, unless its details changed
+            held = known(digest)
+            return held if held is not None and held[0] not in changed else None
 
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
         skip = None if not incremental or known is None else holds if changed else known
@@ -347,7 +348,7 @@ class DutchieClient(PosClient):
                     details.update(found)
             for record in batch:
                 if record.known:
-                    yield KnownRecord(record.digest)
+                    yield KnownRecord(record.digest, record.value)
                 elif isinstance(record.value, dict):
                     pos_id = str(record.value.get("productId"))
                     digest = record.digest

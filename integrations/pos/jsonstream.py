@@ -29,7 +29,8 @@ _WHITESPACE = b" \t\r\n"
 
 @dataclass(slots=True)
 class JsonRecord:
-    """One element of the array: its digest and its value (None, unparsed, when the caller knows it)."""
+    """One element of the array: its digest and its value; or, when the caller knows it (`known(digest)`
+    answered something), what `known` answered as the value, and the record is not parsed."""
 
     digest: str
     value: Any = None
@@ -40,7 +41,7 @@ def digest_of(data: bytes) -> str:
     return xxhash.xxh3_128_hexdigest(data)
 
 
-def iter_records(chunks: Iterable[bytes], known: Callable[[str], bool] | None = None,
+def iter_records(chunks: Iterable[bytes], known: Callable[[str], Any] | None = None,
                  prefix: str = "item") -> Iterator[JsonRecord]:
     """The elements of the JSON array read from `chunks` (bytes, in order). `prefix` is ijson's: "item"
     for a top-level array (the fast path), anything else (an enveloped array, "data.item") goes to ijson.
@@ -99,12 +100,12 @@ def iter_records(chunks: Iterable[bytes], known: Callable[[str], bool] | None = 
         pos = scan = cut + 2
 
 
-def _parse(piece: bytes, known: Callable[[str], bool] | None) -> list[JsonRecord] | None:
+def _parse(piece: bytes, known: Callable[[str], Any] | None) -> list[JsonRecord] | None:
     """The record(s) in one piece: one record (the rule), or several when a record lacked the first
     key; None when the piece is not complete records (a cut inside a string, or broken JSON)."""
     digest = digest_of(piece)
-    if known is not None and known(digest):
-        return [JsonRecord(digest, None, True)]
+    if known is not None and (held := known(digest)):
+        return [JsonRecord(digest, held, True)]
     try:
         return [JsonRecord(digest, orjson.loads(piece))]
     except orjson.JSONDecodeError:
@@ -116,12 +117,14 @@ def _parse(piece: bytes, known: Callable[[str], bool] | None) -> list[JsonRecord
     return [_record(value, known) for value in values]
 
 
-def _record(value: Any, known: Callable[[str], bool] | None) -> JsonRecord:
+def _record(value: Any, known: Callable[[str], Any] | None) -> JsonRecord:
     digest = digest_of(orjson.dumps(value))
-    return JsonRecord(digest, None, True) if known is not None and known(digest) else JsonRecord(digest, value)
+    if known is not None and (held := known(digest)):
+        return JsonRecord(digest, held, True)
+    return JsonRecord(digest, value)
 
 
-def _ijson_records(reader: "_Reader", prefix: str, known: Callable[[str], bool] | None) -> Iterator[JsonRecord]:
+def _ijson_records(reader: "_Reader", prefix: str, known: Callable[[str], Any] | None) -> Iterator[JsonRecord]:
     for value in ijson.items(reader, prefix, use_float=True):
         yield _record(value, known)
 

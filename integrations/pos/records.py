@@ -127,9 +127,10 @@ class PosProduct:
 @dataclass(slots=True)
 class KnownRecord:
     """An inventory record the caller already holds exactly as the POS sends it now (iter_inventory's
-    `known`): neither parsed nor built. The caller knows which product its digest is."""
+    `known`): neither parsed nor built. `held` is what `known(digest)` answered for it."""
 
     digest: str
+    held: Any = None
 
 
 @dataclass

@@ -259,7 +259,7 @@ def test_known_digests_come_back_unparsed_on_a_second_run(monkeypatch):
     for size in CHUNK_SIZES:
         second = list(iter_records(chunked(BODY, size), known=seen.__contains__))
         assert [record.digest for record in second] == [record.digest for record in first]
-        assert all(record.known is True and record.value is None for record in second)
+        assert all(record.known is True and record.value is True for record in second)  # what known answered
 
 
 def test_only_the_known_digests_are_left_unparsed():
@@ -271,7 +271,7 @@ def test_only_the_known_digests_are_left_unparsed():
         for index, (record, original) in enumerate(zip(second, RECORDS, strict=True)):
             assert record.digest == first[index].digest
             if index % 3 == 0:
-                assert record.known is True and record.value is None
+                assert record.known is True and record.value is True
             else:
                 assert record.known is False and record.value == original
 
@@ -313,7 +313,7 @@ def test_known_also_works_for_records_read_by_the_fallback(body):
         seen = {record.digest for record in first}
         second = list(iter_records(chunked(body, size), known=seen.__contains__))
         assert [record.digest for record in second] == [record.digest for record in first]
-        assert all(record.known and record.value is None for record in second)
+        assert all(record.known and record.value is True for record in second)
 
 
 # --- bad input --------------------------------------------------------------------------------------------

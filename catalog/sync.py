@@ -145,14 +145,14 @@ class PageWriter:
         self._write = write
         self.error: BaseException | None = None
         self._raised = False
+        self._closed = False
         self.busy = 0.0  # seconds spent writing (the benchmark's "ingest")
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         self._queue: queue.Queue | None = queue.Queue(self.QUEUED) if threaded else None
         self._thread = threading.Thread(target=self._run, name="canopy-page-writer", daemon=True) \
             if threaded else None
-        self._switch_interval = sys.getswitchinterval()
         if self._thread:
-            sys.setswitchinterval(self.SWITCH_INTERVAL)
+            _quick_switching(True, self.SWITCH_INTERVAL)
             self._thread.start()
 
     def put(self, page) -> None:
@@ -166,7 +166,9 @@ class PageWriter:
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-        sys.setswitchinterval(self._switch_interval)
+        if self._thread is not None and not self._closed:
+            self._closed = True
+            _quick_switching(False)
         self._raise()
 
     def _run(self) -> None:
@@ -191,6 +193,25 @@ class PageWriter:
         if self.error is not None and not self._raised:
             self._raised = True  # once: close() after a put() that raised it adds nothing
             raise self.error
+
+
+_switching = {"writers": 0, "saved": 0.005}
+_switching_lock = threading.Lock()
+
+
+def _quick_switching(on: bool, interval: float = 0.0) -> None:
+    """The process's GIL switch interval while any page writer runs (runs in threads of one process may
+    overlap): set by the first writer, restored by the last."""
+    with _switching_lock:
+        if on:
+            if not _switching["writers"]:
+                _switching["saved"] = sys.getswitchinterval()
+                sys.setswitchinterval(interval)
+            _switching["writers"] += 1
+        else:
+            _switching["writers"] -= 1
+            if not _switching["writers"]:
+                sys.setswitchinterval(_switching["saved"])
 
 
 @contextmanager

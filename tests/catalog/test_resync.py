@@ -186,3 +186,29 @@ def test_pages_are_written_beside_the_fetch_and_a_write_error_reaches_the_run():
     assert written == [0, 1]
     threaded = connection.vendor == "postgresql"
     assert (threading.current_thread() not in threads) == threaded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_page_writers_quicken_gil_switching_while_any_runs_and_restore_it_after():
+    """The GIL switch interval is shortened while a threaded page writer runs (its queries wait less for
+    the GIL), and restored when the last of several overlapping writers closes, even after an error."""
+    import sys
+
+    before = sys.getswitchinterval()
+    first, second = catalog_sync.PageWriter(lambda page: None), catalog_sync.PageWriter(lambda page: None)
+    threaded = connection.vendor == "postgresql"
+    assert (sys.getswitchinterval() == catalog_sync.PageWriter.SWITCH_INTERVAL) == threaded
+    first.close()
+    first.close()  # closing twice counts once
+    assert (sys.getswitchinterval() == catalog_sync.PageWriter.SWITCH_INTERVAL) == threaded
+    second.close()
+    assert sys.getswitchinterval() == before
+
+    def failing(page):
+        raise ValueError("no")
+
+    writer = catalog_sync.PageWriter(failing)
+    with pytest.raises(ValueError):
+        writer.put(1)
+        writer.close()
+    assert sys.getswitchinterval() == before

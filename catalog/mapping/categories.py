@@ -9,6 +9,7 @@ chain starts at the POS category):
 A candidate "has no result" (F8's words) when neither step recognises it, and the next one is tried.
 Nothing is guessed: a product none of whose candidates is recognised gets category "" and a flag.
 """
+import functools
 import re
 from typing import Any
 
@@ -47,7 +48,15 @@ _SPELLINGS = {
 
 
 def category_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(text or "").lower().replace("&", "and"))
+    return _category_key(str(text or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a feed repeats a few dozen category spellings on every product
+def _category_key(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.lower().replace("&", "and"))
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 _BY_KEY = {category_key(spelling): category for category, spellings in _SPELLINGS.items()
@@ -59,6 +68,11 @@ _PATH_ROOTS = {"category", "categories"}
 
 def normalize_category(text: str) -> str:
     """A POS category spelling -> one of CATEGORIES, or "" when it is not recognised (never guessed)."""
+    return _normalize_category(str(text or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize_category(text: str) -> str:
     key = category_key(text)
     if not key:
         return ""
@@ -71,10 +85,15 @@ def normalize_category(text: str) -> str:
 
 def path_segments(text: str) -> list[str]:
     """Alleaves "Category > Flower > Staff Picks" -> ["Flower", "Staff Picks"]; a plain string -> [string]."""
-    parts = [part.strip() for part in _PATH_SEPARATOR.split(str(text or "").strip()) if part.strip()]
+    return list(_path_segments(str(text or "")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_segments(text: str) -> tuple[str, ...]:
+    parts = [part.strip() for part in _PATH_SEPARATOR.split(text.strip()) if part.strip()]
     if len(parts) > 1 and parts[0].lower() in _PATH_ROOTS:
         parts = parts[1:]
-    return parts
+    return tuple(parts)
 
 
 def _candidates(pos) -> list[tuple[str, str]]:

@@ -2,7 +2,9 @@ import pytest
 import requests
 from rest_framework.test import APIClient
 
-from integrations import roles
+from catalog import sync as catalog_sync
+from integrations import cards, roles
+from integrations.models import IntegrationCard
 from integrations.sandbox import services
 from integrations.sandbox.faults import rate_counter
 
@@ -82,3 +84,28 @@ def sandbox(live_server, transactional_db):
 def http():
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def dutchie_card(sandbox, store_a, staff_a):
+    """A Dutchie card of store A wired to a 60-product sandbox location (card.location)."""
+    wiring = sandbox("dutchie", products=60, seed=21)
+    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=wiring["base_url"],
+                           api_key=wiring["credentials"]["api_key"])
+    cards.save_card(card, staff_a)
+    card.location = wiring["location"]
+    return card
+
+
+@pytest.fixture
+def mapped(monkeypatch):
+    """The pos ids of the records the inventory stream maps (its map_product calls)."""
+    calls = []
+    real = catalog_sync.map_product
+
+    def counting(record, settings):
+        calls.append(record.pos_product_id)
+        return real(record, settings)
+
+    monkeypatch.setattr(catalog_sync, "map_product", counting)
+    return calls

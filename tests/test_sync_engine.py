@@ -19,16 +19,6 @@ from tests.support import database_url_of_test_db
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def dutchie_card(sandbox, store_a, staff_a):
-    wiring = sandbox("dutchie", products=60, seed=21)
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=wiring["base_url"],
-                           api_key=wiring["credentials"]["api_key"])
-    cards.save_card(card, staff_a)
-    card.location = wiring["location"]
-    return card
-
-
 def test_c2_enabling_a_card_makes_its_first_sync_due_within_10_minutes(dutchie_card, staff_a):
     assert dutchie_card.next_sync_at is None  # disabled: no schedule
     before = cards.snapshot(dutchie_card)

@@ -24,7 +24,7 @@ from catalog import sync as catalog_sync
 from catalog.ingest import ANALYZED_COLUMNS, Ingestor
 from catalog.mapping import settings_from_card
 from catalog.models import Product
-from integrations import cards, sync
+from integrations import sync
 from integrations.models import IntegrationCard, SyncRun
 from integrations.pos.dutchie import DutchieClient
 from integrations.pos.records import ClientConfig, KnownRecord
@@ -36,31 +36,7 @@ SYNCED_COLUMNS = (*catalog_ingest.DATA_COLUMNS, "content_hash", "source_hash", "
 NEW_IMAGE = "https://img.sandbox.canopy.test/details-only-change.jpg"
 
 
-# --- fixtures (the sandbox wiring as in test_resync) ------------------------------------------------
-@pytest.fixture
-def dutchie_card(sandbox, store_a, staff_a):
-    wiring = sandbox("dutchie", products=60, seed=21)
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=wiring["base_url"],
-                           api_key=wiring["credentials"]["api_key"])
-    cards.save_card(card, staff_a)
-    card.location = wiring["location"]
-    return card
-
-
-@pytest.fixture
-def mapped(monkeypatch):
-    """The pos ids of the records the inventory stream maps (map_product calls)."""
-    calls = []
-    real = catalog_sync.map_product
-
-    def counting(record, settings):
-        calls.append(record.pos_product_id)
-        return real(record, settings)
-
-    monkeypatch.setattr(catalog_sync, "map_product", counting)
-    return calls
-
-
+# --- fixtures (dutchie_card and mapped are in tests/conftest.py) ---------------------------------------
 @dataclass
 class InventoryRead:
     """One run's catalog.sync.iter_inventory: whether it was incremental, and the pos ids of the KnownRecords

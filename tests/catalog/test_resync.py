@@ -9,35 +9,10 @@ from django.utils import timezone
 
 from catalog import sync as catalog_sync
 from catalog.models import Product
-from integrations import cards, sync
-from integrations.models import IntegrationCard
+from integrations import sync
 from integrations.pos.dutchie import DutchieClient
 from integrations.pos.records import ClientConfig
 from integrations.sandbox import services
-
-
-@pytest.fixture
-def dutchie_card(sandbox, store_a, staff_a):
-    wiring = sandbox("dutchie", products=60, seed=21)
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=wiring["base_url"],
-                           api_key=wiring["credentials"]["api_key"])
-    cards.save_card(card, staff_a)
-    card.location = wiring["location"]
-    return card
-
-
-@pytest.fixture
-def mapped(monkeypatch):
-    """Counts map_product calls made by the inventory stream."""
-    calls = []
-    real = catalog_sync.map_product
-
-    def counting(record, settings):
-        calls.append(record.pos_product_id)
-        return real(record, settings)
-
-    monkeypatch.setattr(catalog_sync, "map_product", counting)
-    return calls
 
 
 @pytest.fixture

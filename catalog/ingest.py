@@ -195,7 +195,7 @@ class Ingestor:
         # only looked at to know which products shared a SKU last time (their quantities are R8's to set).
         self._existing: dict[str, tuple[int | None, str, float, str | None]] = {}
         self._shared_sku: set[str] = set()
-        by_source: dict[str, tuple[str, str, float]] = {}  # this card's products: source hash -> pos id...
+        by_source: dict[str, tuple[str, str, float]] = {}  # this card's: source hash -> (pos id, SKU, quantity)
         first_with_sku: dict[str, str] = {}
         rows = Product.objects.filter(store_id=self.store_id).order_by().values_list(
             "pos_product_id", "pk", "content_hash", "quantity", "sku", "source_hash", "card_id")

@@ -65,6 +65,28 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
         writer.put((mapped, failed, unchanged, hashes, fetched))
         mapped, failed, unchanged, hashes = [], [], [], {}
 
+    def take(record) -> None:
+        """One parsed record onto the page: unchanged if it hashes as when last written, else mapped (or
+        failed: one bad record never aborts the page)."""
+        try:
+            # A record that hashes as it did when last written, with the stored quantity, is unchanged:
+            # mapping it again would give the same product (the hash covers the card's settings too).
+            digest = hasher.of_record(record)
+            quantity, has_quantity, _, _ = map_quantity(record)
+            # A digest of the bytes alone does not cover product details read in full (not incrementally):
+            # those records are mapped, their content hash says what changed.
+            skippable = incremental or not record.digest
+            if skippable and ingestor.source_unchanged(record.pos_product_id, digest,
+                                                       quantity if has_quantity else None):
+                unchanged.append((record.pos_product_id, str(record.sku or "").strip(), float(quantity)))
+            else:
+                mapped.append(map_product(record, settings))
+                hashes[mapped[-1].pos_product_id] = digest
+        except MappingError as error:
+            failed.append((record.pos_product_id, record.name, str(error)))
+        except Exception as error:  # noqa: BLE001 - one bad record never aborts the page
+            failed.append((record.pos_product_id, record.name, f"Could not map this record: {error}"))
+
     def known(digest: str) -> tuple[str, str, float] | None:
         """For the client: the product (pos id, SKU, stored quantity) a record with this digest was
         written as, if it may be skipped unread."""
@@ -78,28 +100,8 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
                 if isinstance(record, KnownRecord):
                     # Exactly the record last written (same bytes, same settings): nothing to read.
                     unchanged.append(record.held)
-                    if len(unchanged) + len(mapped) + len(failed) >= PAGE_SIZE:
-                        flush()
-                    continue
-                try:
-                    # A record that hashes as it did when last written, with the stored quantity, is
-                    # unchanged: mapping it again would give the same product (the hash covers the card's
-                    # settings too).
-                    digest = hasher.of_record(record)
-                    quantity, has_quantity, _, _ = map_quantity(record)
-                    # A digest of the bytes alone does not cover product details read in full (not
-                    # incrementally): those records are mapped, their content hash says what changed.
-                    skippable = incremental or not record.digest
-                    if skippable and ingestor.source_unchanged(record.pos_product_id, digest,
-                                                               quantity if has_quantity else None):
-                        unchanged.append((record.pos_product_id, str(record.sku or "").strip(), float(quantity)))
-                    else:
-                        mapped.append(map_product(record, settings))
-                        hashes[mapped[-1].pos_product_id] = digest
-                except MappingError as error:
-                    failed.append((record.pos_product_id, record.name, str(error)))
-                except Exception as error:  # noqa: BLE001 - one bad record never aborts the page
-                    failed.append((record.pos_product_id, record.name, f"Could not map this record: {error}"))
+                else:
+                    take(record)
                 if len(mapped) + len(failed) + len(unchanged) >= PAGE_SIZE:
                     flush()
         if mapped or failed or unchanged or fetched == 0:
@@ -302,8 +304,7 @@ class StoredDetails:
         if self.details is None and self.asked > self.FEW:
             self.details = self._load(self._products())
         if self.details is None:
-            # A plain query (not a server-side cursor, whose plan favours the first rows: a scan of every
-            # product of the card instead of the (store, pos id) index).
+            # A plain query: a few rows, by the (store, pos id) index.
             rows = self._products().filter(pos_product_id__in=pos_ids).values_list("pos_product_id",
                                                                                    KT("raw__productDetail"))
             return self._parse(list(rows))

@@ -271,7 +271,7 @@ def iter_inventory(client, card, store, known=None) -> tuple[Iterator, bool]:
     client can (Dutchie): those changed since the last successful run (less DETAILS_OVERLAP), the rest as
     stored with each product (Product.raw["productDetail"]), and the records `known(digest)` holds as
     KnownRecords (not read). A first sync reads everything."""
-    if not getattr(client, "incremental_details", False):
+    if "incremental_inventory" not in client.features:
         return client.iter_inventory(), False
     # A run that went through the whole feed: succeeded, or partly for records it could not read (not for an
     # empty feed, error_category "empty", which wrote nothing).
@@ -337,32 +337,12 @@ def verify_counts(store, card, fetched: int) -> dict:
 
 
 def _explain_empty(client, card, store) -> StreamOutcome:
-    """Why a sync with good credentials found nothing (C10, D14), in words a store can act on."""
+    """Why a sync with good credentials found nothing (C10, D14), in words a store can act on: the vendor's
+    description says what its filters mean."""
     rooms = []
     try:
         rooms = client.list_rooms()
     except Exception:  # noqa: BLE001 - the explanation is best effort
         rooms = []
-    if card.vendor == "dutchie":
-        if card.room_ids:
-            return StreamOutcome(
-                category="empty",
-                message=f"Dutchie returned no inventory in the chosen rooms ({', '.join(card.room_ids)}).",
-                fix="Check the Room IDs on the card, or clear them to use every room.")
-        return StreamOutcome(
-            category="empty",
-            message="The API key works but Dutchie returned no inventory. This usually means \"Assign Rooms To "
-                    "Menus\" is on in Dutchie and this key may not see any room, or nothing is in stock.",
-            fix="In Dutchie, check the key's room permissions (Settings > Integrations > Assign Rooms To Menus), "
-                "or ask Dutchie support which rooms this key can see (D14).")
-    if card.vendor == "alleaves" and card.area_ids:
-        names = {r.id: r.name for r in rooms}
-        chosen = ", ".join(names.get(a, a) for a in card.area_ids)
-        return StreamOutcome(category="empty", message=f"Alleaves has no available inventory in {chosen}.",
-                             fix="Choose the area(s) that hold the products you sell, such as Retail / Sales Floor.")
-    if card.vendor == "flowhub" and (card.room_id or card.purchase_category):
-        return StreamOutcome(
-            category="empty", message="Flowhub returned no inventory for the card's room / purchase category.",
-            fix="Check the Room ID (32 characters, not the room's name) and the Purchase Category on the card.")
-    return StreamOutcome(category="empty", message=f"{card.get_vendor_display()} returned no products in stock.",
-                         fix="Check in the POS that products are in stock and available online.")
+    empty = client.spec.empty_feed(card, rooms)
+    return StreamOutcome(category="empty", message=empty.message, fix=empty.fix)

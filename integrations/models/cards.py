@@ -7,13 +7,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from ..fields import EncryptedTextField
+from ..pos.registry import VENDORS
 from .platform import Company, RetailStore, User
 
-
-class Vendor(models.TextChoices):
-    DUTCHIE = "dutchie", "Dutchie POS"
-    ALLEAVES = "alleaves", "Alleaves"
-    FLOWHUB = "flowhub", "Flowhub Maui"
+# The vendors and their names come from their descriptions (integrations/pos/<vendor>/spec.py).
+Vendor = models.TextChoices("Vendor", [(spec.vendor.upper(), (spec.vendor, spec.label)) for spec in VENDORS.values()])
 
 
 class CardKind(models.TextChoices):
@@ -40,11 +38,7 @@ class KioskOrderSource(models.TextChoices):
     KIOSK = "kiosk", "Kiosk"
 
 
-DEFAULT_ENDPOINTS = {
-    Vendor.DUTCHIE: "https://api.pos.dutchie.com",
-    Vendor.ALLEAVES: "https://app.alleaves.com/api",
-    Vendor.FLOWHUB: "https://api.flowhub.co",
-}
+DEFAULT_ENDPOINTS = {spec.vendor: spec.default_endpoint for spec in VENDORS.values()}
 
 DATA_TYPES = ["products", "inventory", "sales"]
 # C8: the fields a card may sync; all on by default.

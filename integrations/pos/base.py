@@ -5,6 +5,7 @@ raises errors.py exceptions. An operation the vendor's API does not offer raises
 """
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from .errors import UnsupportedFeature
 from .http import PosHttp
@@ -19,25 +20,39 @@ from .records import (
     PushResult,
     Room,
 )
+from .spec import ECOMMERCE, VendorSpec
 
 
 class PosClient:
-    """Base class. Class attributes:
+    """Base class. A client names its vendor's description, `spec` (spec.VendorSpec); the attributes
+    below are read from it when the class is defined, so no vendor fact is written twice:
 
     vendor: registry key ("dutchie", "alleaves", "flowhub"), as IntegrationCard.vendor.
     label: the name stores know ("Dutchie POS").
-    credential_fields: the card fields this vendor needs (ClientConfig names), in form order.
+    credential_fields: the ecommerce card's fields this client reads (ClientConfig names), in form order.
     required_credentials: those that must be filled before Test Connection.
-    sensitive_fields: credentials never shown back (encrypted on the card).
-    features: operations supported, e.g. {"products", "inventory", "orders", "customers", ...}.
+    sensitive_fields: the credentials among them that are secrets (encrypted on the card).
+    features: operations supported; callers check `"cancel_order" in client.features`, never getattr.
     """
 
+    spec: VendorSpec | None = None
     vendor = ""
     label = ""
     credential_fields: tuple[str, ...] = ()
     required_credentials: tuple[str, ...] = ()
     sensitive_fields: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec")
+        if spec is None:
+            return
+        shape = spec.kinds[ECOMMERCE]
+        cls.vendor, cls.label, cls.features = spec.vendor, spec.label, spec.features
+        cls.credential_fields = shape.client_fields
+        cls.required_credentials = shape.required
+        cls.sensitive_fields = tuple(name for name in shape.client_fields if name in spec.sensitive)
 
     def __init__(self, config: ClientConfig, http: PosHttp | None = None):
         self.config = config

@@ -7,8 +7,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from integrations.pos import alleaves as alleaves_module
 from integrations.pos.alleaves import AlleavesClient, jwt_expiry, parse_lab_value
+from integrations.pos.alleaves import client as alleaves_module
 from integrations.pos.errors import (
     BadResponse,
     Forbidden,

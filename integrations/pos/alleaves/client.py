@@ -18,10 +18,10 @@ from typing import Any
 
 import requests
 
-from .base import PosClient
-from .errors import BadResponse, Forbidden, Refused, Unauthorized
-from .http import PosHttp
-from .records import (
+from ..base import PosClient
+from ..errors import BadResponse, Forbidden, Refused, Unauthorized
+from ..http import PosHttp
+from ..records import (
     ClientConfig,
     ConnectionResult,
     LabValue,
@@ -35,6 +35,7 @@ from .records import (
     SaleLine,
     Tier,
 )
+from .spec import SPEC
 
 logger = logging.getLogger(__name__)
 
@@ -153,14 +154,8 @@ class _ItemStock:
 
 
 class AlleavesClient(PosClient):
-    vendor = "alleaves"
-    label = "Alleaves"
+    spec = SPEC
     # A1: Location ID, Username, Password; the PIN (ClientConfig.pin) only when the user has one.
-    credential_fields = ("location_id", "username", "password")
-    required_credentials = ("location_id", "username", "password")
-    sensitive_fields = ("password",)
-    features = frozenset({"rooms", "products", "inventory", "orders", "order_statuses", "customers",
-                          "transactions", "create_customer", "find_patient"})
 
     def __init__(self, config: ClientConfig, http: PosHttp | None = None,
                  clock: Callable[[], float] = time.time):

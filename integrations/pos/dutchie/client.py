@@ -18,11 +18,11 @@ from typing import Any
 import orjson
 import requests
 
-from .base import PosClient
-from .errors import Forbidden, PosError, Refused, Unauthorized
-from .http import RETRY_STATUSES, PosHttp
-from .jsonstream import digest_of
-from .records import (
+from ..base import PosClient
+from ..errors import Forbidden, PosError, Refused, Unauthorized
+from ..http import RETRY_STATUSES, PosHttp
+from ..jsonstream import digest_of
+from ..records import (
     ClientConfig,
     ConnectionResult,
     KnownRecord,
@@ -37,6 +37,7 @@ from .records import (
     SaleLine,
     Tier,
 )
+from .spec import SPEC
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +162,7 @@ def dutchie_reason(response: requests.Response) -> str:
 class DutchieClient(PosClient):
     """Dutchie POS, one location (one API key per location, L2)."""
 
-    vendor = "dutchie"
-    label = "Dutchie POS"
-    credential_fields = ("api_key", "room_ids")
-    required_credentials = ("api_key",)
-    sensitive_fields = ("api_key",)
-    features = frozenset({"rooms", "products", "inventory", "orders", "order_statuses", "cancel_order",
-                          "customers", "create_customer", "update_customer", "find_patient", "transactions"})
+    spec = SPEC
     customer_page_size = 1000  # Dutchie's default PageSize (the OpenAPI: max 10000; the docs pages: 100)
     transaction_window = timedelta(days=31)  # full history is read a month at a time (FromDateUTC/ToDateUTC)
     history_start = datetime(2015, 1, 1, tzinfo=UTC)  # before any LeafLogix/Dutchie sale
@@ -300,7 +295,6 @@ class DutchieClient(PosClient):
                 yield product_from_detail(detail)
 
     # iter_inventory can read product details incrementally (details_since + known_details).
-    incremental_details = True
     # Items read from /inventory before their stored details are looked up, in one call per batch.
     details_batch = 1000
 

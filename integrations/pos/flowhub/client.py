@@ -13,10 +13,10 @@ from urllib.parse import quote, urlparse
 
 import requests
 
-from .base import PosClient
-from .errors import PosError, Refused, Unauthorized, UnsupportedFeature
-from .http import MinuteRateLimiter, PosHttp
-from .records import (
+from ..base import PosClient
+from ..errors import PosError, Refused, Unauthorized, UnsupportedFeature
+from ..http import MinuteRateLimiter, PosHttp
+from ..records import (
     ClientConfig,
     ConnectionResult,
     LabValue,
@@ -30,6 +30,7 @@ from .records import (
     SaleLine,
     Tier,
 )
+from .spec import SPEC
 
 # Flowhub publishes no rate limit. About 59 requests a second has been seen to trigger a 429 that carries
 # no Retry-After and no rate-limit headers, so we stay at 50 a second, counted per minute over all paths
@@ -67,14 +68,7 @@ def token_base_url(endpoint: str) -> str:
 class FlowhubClient(PosClient):
     """Flowhub Maui, one location of one Flowhub client (F1)."""
 
-    vendor = "flowhub"
-    label = "Flowhub Maui"
-    credential_fields = ("api_key", "location_id", "client_id", "order_ahead_client_id", "order_ahead_token",
-                         "room_id", "purchase_category")
-    required_credentials = ("api_key", "location_id", "client_id")
-    sensitive_fields = ("api_key", "order_ahead_token")
-    features = frozenset({"rooms", "products", "inventory", "orders", "order_statuses", "mark_fulfilled",
-                          "customers", "create_customer", "update_customer", "find_patient", "transactions"})
+    spec = SPEC
     page_size = 500  # v1 customers and orders; the reference names no maximum
 
     def __init__(self, config: ClientConfig, http: PosHttp | None = None):

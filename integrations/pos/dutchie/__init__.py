@@ -1,0 +1,3 @@
+"""Dutchie POS: the client (client.py) and its description (spec.py)."""
+from .client import *  # noqa: F403 - the client module's public names, as before it became a package
+from .spec import SPEC  # noqa: F401

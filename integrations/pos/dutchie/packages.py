@@ -1,0 +1,172 @@
+"""Dutchie's /inventory items are packages: one product per productId, its packages added up (D1, D13).
+
+Each InventoryItem is one package (a batch) of a product, and several packages can share a productId,
+possibly in several rooms. The menu shows one product per productId: its packages' quantities summed (only
+those in the card's rooms, D1), so that catalog applies the low-inventory threshold and zeroing to the sum
+(D13). Dutchie does not promise any order, so a product's last package may come at the very end of the
+feed. How the feed is read:
+
+1. Pass 1, while it downloads: each item's bytes go to a temporary file (PackageSpool), and per productId,
+   in the order first seen, only where its packages are and their digests. An item's productId is read
+   from its bytes (product_id_of), not by parsing it: an unchanged resync parses nothing.
+2. Pass 2: per product, the digest of all its packages (combined_digest). A product whose combined digest
+   the caller already holds comes back as a KnownRecord without a byte being read again; the others'
+   packages are read back, parsed, filtered by room, and merged into one PosProduct (merge_packages).
+
+So a resync skips a product only when every one of its packages is exactly as when it was written (a
+changed, new or vanished package changes the combined digest), and memory holds a few numbers per package
+rather than the feed (100,000+ items, 100+ MB). A product with a single package keeps its item's own digest,
+so what was stored before packages were grouped is still recognised.
+"""
+import dataclasses
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from ..errors import BadResponse
+from ..jsonstream import JsonRecord, digest_of
+from ..records import PosProduct
+
+# Up to this much of the feed stays in memory; beyond, the spool is a file on disk.
+SPOOL_IN_MEMORY = 16 << 20
+_PRODUCT_ID_KEY = b'"productId":'
+_PRODUCT_ID = re.compile(rb'"productId":(\d+)[,}]')
+# Ours, beside the item in PosProduct.raw: every package counted, for the product page's explanation (X3).
+PACKAGES_KEY = "canopy_packages"
+
+Package = tuple[int, int, str]  # (offset in the spool, length, digest of the item's bytes as sent)
+
+
+def product_id_of(piece: bytes) -> str | None:
+    """The productId of one /inventory item, read from its bytes as sent; None unless they say it plainly,
+    and then jsonstream parses the item. Used as jsonstream's `trusted`, so it also vouches that the piece
+    is one whole item: the key occurs once (two items in one piece, or an item cut at a nested object,
+    would show it twice or not at all), and braces and brackets balance (a cut at a nested object leaves
+    them unbalanced). A string value cannot hide the key: its quotes would be escaped."""
+    if piece.count(_PRODUCT_ID_KEY) != 1 or piece.count(b"{") != piece.count(b"}") \
+            or piece.count(b"[") != piece.count(b"]"):
+        return None
+    found = _PRODUCT_ID.search(piece)
+    if found is None or found.group(1) == b"0":  # 0 is no id (PosProduct's pos id would be "")
+        return None
+    return found.group(1).decode()
+
+
+def combined_digest(digests: Iterable[str]) -> str:
+    """One digest for all of a product's packages, whatever order the feed sent them in; a lone package's
+    own digest."""
+    digests = sorted(digests)
+    return digests[0] if len(digests) == 1 else digest_of("".join(digests).encode())
+
+
+def _rank(product: PosProduct) -> tuple:
+    """Which package speaks for the product (name, prices, labs): a package whose quantity the POS wrote
+    as text first (so that catalog flags the broken feed, as for a lone package), then the one with the
+    most stock (the one being sold), then the oldest (lowest inventoryId), whatever the feed's order."""
+    raw = product.raw if isinstance(product.raw, dict) else {}
+    text = isinstance(raw.get("quantityAvailable"), str)
+    inventory_id = raw.get("inventoryId")
+    number = inventory_id if isinstance(inventory_id, int | float) and not isinstance(inventory_id, bool) else None
+    return (not text, -(product.quantity or 0.0), number is None, number or 0, product.digest)
+
+
+def merge_packages(packages: list[PosProduct]) -> PosProduct:
+    """One product from its packages (each already limited to the card's rooms, D1): the first by _rank with
+    the quantities summed, in total and per room. One package whose quantity cannot be read makes the total
+    unknown (None): catalog then flags the product rather than show a quantity silently too low."""
+    if len(packages) == 1:
+        return packages[0]
+    ordered = sorted(packages, key=_rank)
+    first = ordered[0]
+    quantities = [package.quantity for package in packages]
+    total = None if any(q is None for q in quantities) else sum(quantities)
+    rooms: dict[str, float] = {}
+    names: list[str] = []
+    for package in ordered:
+        for room, quantity in package.room_quantities.items():
+            rooms[room] = rooms.get(room, 0.0) + quantity
+        names += [name for name in package.room_name.split(", ") if name and name not in names]
+    raw = dict(first.raw)
+    raw[PACKAGES_KEY] = [_summary(package) for package in sorted(packages, key=_by_inventory_id)]
+    modified = [package.modified_at for package in packages if package.modified_at is not None]
+    return dataclasses.replace(first, quantity=total, room_quantities=rooms, room_name=", ".join(names), raw=raw,
+                               modified_at=max(modified) if modified else None)
+
+
+def _by_inventory_id(product: PosProduct) -> tuple:
+    return _rank(product)[2:]
+
+
+def _summary(package: PosProduct) -> dict[str, Any]:
+    raw = package.raw if isinstance(package.raw, dict) else {}
+    return {"inventoryId": raw.get("inventoryId"), "packageId": raw.get("packageId"),
+            "batchName": raw.get("batchName"), "quantity": package.quantity, "rooms": package.room_quantities}
+
+
+class PackageSpool:
+    """Pass 1's store (see the module's docstring): the items' bytes in a temporary file, and per product id,
+    in the order first seen, its packages as (offset, length, digest). Items without a product id are
+    kept one by one (never merged together); catalog reports them."""
+
+    def __init__(self, in_memory: int = SPOOL_IN_MEMORY):
+        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)
+        self._end = 0
+        # product id -> its one package, or a list of them (most products have one: a tuple is smaller).
+        self._products: dict[str | int, Package | list[Package]] = {}
+        self._unnamed = 0
+
+    def __enter__(self) -> "PackageSpool":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+        self._products = {}
+
+    def __len__(self) -> int:
+        return len(self._products)
+
+    def add(self, record: JsonRecord) -> None:
+        """One record of jsonstream.iter_records(..., trusted=product_id_of)."""
+        if record.vouched:
+            key: str | int = record.value
+        elif isinstance(record.value, dict):
+            pos_id = record.value.get("productId")
+            key = str(pos_id) if pos_id not in (None, "", 0, False) else ""
+        else:
+            return  # not an item at all (a number, a list): nothing to sell, as before
+        if not key:
+            self._unnamed += 1
+            key = self._unnamed
+        data = record.data if record.data is not None else orjson.dumps(record.value)
+        self._file.write(data)
+        package = (self._end, len(data), record.digest)
+        self._end += len(data)
+        held = self._products.get(key)
+        if held is None:
+            self._products[key] = package
+        elif isinstance(held, list):
+            held.append(package)
+        else:
+            self._products[key] = [held, package]
+
+    def products(self) -> Iterator[tuple[str, list[Package]]]:
+        """(product id, its packages) in the order first seen; "" for an item without a product id."""
+        for key, held in self._products.items():
+            yield (key if isinstance(key, str) else ""), (held if isinstance(held, list) else [held])
+
+    def item(self, package: Package, what: str = "Dutchie's answer to GET /inventory") -> Any:
+        """One package's item, parsed. An item whose bytes do not parse (product_id_of vouched for a piece
+        of a broken answer) is a broken answer, as jsonstream would have said."""
+        offset, length, _ = package
+        self._file.seek(offset)
+        data = self._file.read(length)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise BadResponse(f"{what} is not valid JSON.") from error

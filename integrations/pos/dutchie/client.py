@@ -37,7 +37,7 @@ from ..records import (
     SaleLine,
     Tier,
 )
-from .packages import PackageSpool, combined_digest, merge_packages, product_id_of
+from .packages import PackageSpool, by_product, combined_digest, merge_packages, product_id_of
 from .spec import SPEC
 
 logger = logging.getLogger(__name__)
@@ -339,7 +339,7 @@ class DutchieClient(PosClient):
                     elif incremental and known is not None and (held := known(digest)) is not None:
                         read.append(KnownRecord(digest, held))
                         continue
-                    read.append((pos_id, digest, [spool.item(package) for package in packages]))
+                    read.append((pos_id, digest, [value for package in packages for value in spool.items(package)]))
                 if not full:
                     ids = list({entry[0] for entry in read
                                 if isinstance(entry, tuple) and entry[0] and entry[0] not in details})
@@ -353,13 +353,13 @@ class DutchieClient(PosClient):
                     if isinstance(entry, KnownRecord):
                         yield entry
                         continue
-                    pos_id, digest, items = entry
-                    packages = [product for item in items if isinstance(item, dict)
-                                for product in self._inventory_product(item, details.get(pos_id), rooms)]
-                    if packages:
-                        product = merge_packages(packages)
-                        product.digest = digest
-                        yield product
+                    for own, items in by_product(entry[0], entry[2]):
+                        packages = [product for item in items
+                                    for product in self._inventory_product(item, details.get(own), rooms)]
+                        if packages:
+                            product = merge_packages(packages)
+                            product.digest = entry[1] if own == entry[0] else ""
+                            yield product
 
     def _inventory_product(self, item: dict, detail: dict | None, rooms: set[str]) -> Iterator[PosProduct]:
         product = product_from_inventory(item, detail)

@@ -55,6 +55,12 @@ def product_id_of(piece: bytes) -> str | None:
     return found.group(1).decode()
 
 
+def id_of(item: dict) -> str:
+    """A parsed item's product id as PosProduct has it ("" for none)."""
+    pos_id = item.get("productId")
+    return "" if pos_id in (None, "", 0, False) else str(pos_id)
+
+
 def combined_digest(digests: Iterable[str]) -> str:
     """One digest for all of a product's packages, whatever order the feed sent them in; a lone package's
     own digest."""
@@ -136,8 +142,7 @@ class PackageSpool:
         if record.vouched:
             key: str | int = record.value
         elif isinstance(record.value, dict):
-            pos_id = record.value.get("productId")
-            key = str(pos_id) if pos_id not in (None, "", 0, False) else ""
+            key = id_of(record.value)
         else:
             return  # not an item at all (a number, a list): nothing to sell, as before
         if not key:
@@ -160,13 +165,32 @@ class PackageSpool:
         for key, held in self._products.items():
             yield (key if isinstance(key, str) else ""), (held if isinstance(held, list) else [held])
 
-    def item(self, package: Package, what: str = "Dutchie's answer to GET /inventory") -> Any:
-        """One package's item, parsed. An item whose bytes do not parse (product_id_of vouched for a piece
-        of a broken answer) is a broken answer, as jsonstream would have said."""
+    def items(self, package: Package, what: str = "Dutchie's answer to GET /inventory") -> list[Any]:
+        """One package's item, parsed: [item]. A piece vouched for can still hold several values when an
+        item lacked both the first key and a productId (it was cut with the one before it): then each,
+        as jsonstream would have read them (by_product sorts them out). Bytes that do not parse at all are
+        a broken answer, as jsonstream would have said."""
         offset, length, _ = package
         self._file.seek(offset)
         data = self._file.read(length)
         try:
-            return orjson.loads(data)
+            return [orjson.loads(data)]
+        except orjson.JSONDecodeError:
+            pass
+        try:
+            return orjson.loads(b"[" + data + b"]")
         except orjson.JSONDecodeError as error:
             raise BadResponse(f"{what} is not valid JSON.") from error
+
+
+def by_product(pos_id: str, values: list[Any]) -> Iterator[tuple[str, list[dict]]]:
+    """(product id, its items) for one product's parsed values: its own items, then any other item that
+    came in the same piece (see PackageSpool.items) on its own, never added to this product's stock."""
+    own, strays = [], []
+    for value in values:
+        if isinstance(value, dict):
+            (own if id_of(value) == pos_id else strays).append(value)
+    if own:
+        yield pos_id, own
+    for stray in strays:
+        yield id_of(stray), [stray]

@@ -34,13 +34,14 @@ class Section:
 class CardShape:
     """What one kind of card (ecommerce, loyalty) of this vendor holds.
 
-    credentials: card fields the client needs to reach the POS (ClientConfig names), in form order;
-        changing one of them (or the endpoint) means Test Connection must run again.
+    credentials: card fields that say which POS location and what of it Canopy reads (ClientConfig names),
+        in form order; the API takes them under `credentials`, and changing one of them (or the endpoint)
+        means Test Connection must run again.
     required: those that must be filled before Test Connection.
     sections: the card page's sections after the common ones; their fields that are not credentials are
         the card's settings (the API's `settings` keys).
     filters: settings that narrow what the POS sends (rooms, areas, purchase category): also handed to
-        the client, and named when a feed comes back empty.
+        the client, and named when a feed comes back empty. A filter may also be a credential.
     """
 
     credentials: tuple[str, ...]
@@ -54,7 +55,7 @@ class CardShape:
 
     @property
     def settings(self) -> tuple[str, ...]:
-        return tuple(name for name in self.fields if name not in self.credentials and name not in self.filters)
+        return tuple(name for name in self.fields if name not in self.credentials)
 
     @property
     def client_fields(self) -> tuple[str, ...]:
@@ -106,3 +107,8 @@ class VendorSpec:
             return self.explain_empty(card, rooms)
         return EmptyFeed(f"{self.label} returned no products in stock.",
                          "Check in the POS that products are in stock and available online.")
+
+
+def union(names) -> tuple[str, ...]:
+    """Names in first-seen order, each once."""
+    return tuple(dict.fromkeys(names))

@@ -27,7 +27,7 @@ SPEC = VendorSpec(
     known_hosts=("api.pos.dutchie.com",),
     kinds={
         ECOMMERCE: CardShape(
-            credentials=("api_key",),
+            credentials=("api_key", "room_ids"),
             required=("api_key",),
             filters=("room_ids",),
             sections=(

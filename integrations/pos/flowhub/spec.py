@@ -18,7 +18,8 @@ SPEC = VendorSpec(
     known_hosts=("api.flowhub.co", "flowhub.auth0.com"),
     kinds={
         ECOMMERCE: CardShape(
-            credentials=("api_key", "location_id", "client_id", "order_ahead_client_id", "order_ahead_token"),
+            credentials=("api_key", "location_id", "client_id", "order_ahead_client_id", "order_ahead_token",
+                         "room_id", "purchase_category"),
             required=("api_key", "location_id", "client_id"),
             filters=("room_id", "purchase_category"),
             sections=(

@@ -82,6 +82,9 @@ class VendorSpec:
     sensitive: credentials that are secrets (encrypted on the card, never shown back).
     features: the named capabilities the client offers (`"cancel_order" in spec.features`).
     order_statuses: the POS's order status words (lower case) -> ours (ORDER_STATUSES).
+    mapping: how the menu reads this POS's products (catalog/mapping), named rules the documents give per
+        vendor: "tiers_are_prices" (A4), "otd_pricing" (A2), "custom_category_first" (F8),
+        "subcategory_from_product_type" (F9), "subcategory_from_strain_type" (R5), "subcategory_from_path".
     explain_empty: (card, rooms) -> EmptyFeed, for a feed that came back empty.
     """
 
@@ -93,6 +96,7 @@ class VendorSpec:
     features: frozenset[str]
     known_hosts: tuple[str, ...] = ()
     order_statuses: dict[str, str] = field(default_factory=dict)
+    mapping: frozenset[str] = frozenset()
     explain_empty: Callable[[Any, list], EmptyFeed] | None = None
 
     def shape(self, kind: str) -> CardShape | None:

@@ -59,5 +59,6 @@ SPEC = VendorSpec(
     # status it reports, so it means Ready for Pickup here.
     order_statuses={"submitted": "submitted", "processing": "accepted", "filled": "ready", "complete": "completed",
                     "cancelled": "cancelled"},
+    mapping=frozenset({"subcategory_from_strain_type"}),
     explain_empty=explain_empty,
 )

@@ -38,5 +38,6 @@ SPEC = VendorSpec(
     order_statuses={"new": "submitted", "inqueue": "submitted", "started": "accepted", "ready": "ready",
                     "intransit": "out_for_delivery", "delivered": "completed", "sold": "completed",
                     "unabletocomplete": "cancelled", "unabletoverify": "cancelled", "deleted": "cancelled"},
+    mapping=frozenset({"custom_category_first", "subcategory_from_product_type"}),
     explain_empty=explain_empty,
 )

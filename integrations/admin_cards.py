@@ -7,52 +7,20 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import cards, crypto
+from . import cards, crypto, pos_rooms
 from .admin_mixins import CompanyScopedAdmin
 from .forms import IntegrationCardForm
 from .models import CardChange, IntegrationCard, LoyaltyCredential, RetailStore
-from .models.cards import CardKind, Vendor
-from .pos.errors import PosError
-from .pos.records import ClientConfig
+from .models.cards import CardKind
+from .pos.registry import VENDORS
+from .pos.spec import COMMON_SETTINGS, ECOMMERCE, LOYALTY, POS_SETTINGS
 from .tenancy import scope_to_company
 
 logger = logging.getLogger(__name__)
 
-D4_NOTE = ("It can take 1 hour for product updates to become available in Dutchie's API. Once the updated "
-           "labs/terpenes display in Dutchie's API, they are updated at the next inventory sync (D4).")
-L6_WARNING = ("Advanced settings change how customer data is pulled and merged. Only onboarding specialists can "
-              "change them; contact your onboarding specialist (L6).")
-
-COMMON = ["enabled", "sync_frequency", "data_types", "direction"]
-VENDOR_FIELDSETS = {
-    (Vendor.DUTCHIE, CardKind.ECOMMERCE): [
-        ("Dutchie POS credentials", {"fields": ["api_key", "room_ids"]}),
-        ("Orders", {"fields": ["sync_orders", "dont_hold_inventory", "send_prepaid_transaction_reference",
-                               "kiosk_order_source"]}),
-        ("Products", {"fields": ["use_rec_flower_equivalent", "use_thc9", "sync_lab_units", "lab_unit_mapping",
-                                 "sync_terpenes"], "description": D4_NOTE}),
-    ],
-    (Vendor.ALLEAVES, CardKind.ECOMMERCE): [
-        ("Alleaves credentials", {"fields": ["location_id", "username", "password", "area_ids"]}),
-        ("Orders", {"fields": ["sync_orders"]}),
-        ("Products", {"fields": ["use_otd_pricing", "sync_prices", "sync_terpenes"]}),
-    ],
-    (Vendor.FLOWHUB, CardKind.ECOMMERCE): [
-        ("Flowhub credentials", {"fields": ["api_key", "location_id", "client_id", "order_ahead_client_id",
-                                            "order_ahead_token"]}),
-        ("Filters", {"fields": ["room_id", "purchase_category"]}),
-        ("Orders", {"fields": ["sync_orders", "maui_order_syncing"]}),
-        ("Products", {"fields": ["map_custom_category_to_subcategory", "sync_terpenes"]}),
-    ],
-    (Vendor.DUTCHIE, CardKind.LOYALTY): [
-        ("Connect", {"fields": ["age_compliance_confirmed"],
-                     "description": "Add a credential (Store Name + API key) for each Dutchie location below."}),
-        ("Loyalty", {"fields": ["sms_double_opt_in_date", "enrol_date", "bypass_2fa", "master_pin"]}),
-        ("Advanced settings", {"fields": ["use_last_backup", "sync_personas", "sync_to_relevant_state",
-                                          "mirror_archives"], "description": L6_WARNING}),
-    ],
-}
-POS_SETTINGS = ("POS Settings", {"fields": ["synced_fields", "category_mapping"], "classes": ["collapse"]})
+# The common head of every card; each vendor's own sections come from its description (pos/<vendor>/spec.py).
+COMMON = list(COMMON_SETTINGS)
+POS_SETTINGS_SECTION = ("POS Settings", {"fields": list(POS_SETTINGS), "classes": ["collapse"]})
 
 
 class LoyaltyCredentialInline(admin.TabularInline):
@@ -125,11 +93,14 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         vendor, kind = self._vendor_kind(request, obj)
         head = ["company"] if request.user.sees_all_companies else []
         head += ["store", "vendor", "kind"] if kind != CardKind.LOYALTY else ["vendor", "kind"]
-        specific = VENDOR_FIELDSETS.get((vendor, kind))
-        if specific is None:
+        spec = VENDORS.get(vendor)
+        shape = spec.shape(kind) if spec else None
+        if shape is None:
             return [(None, {"fields": head})]
+        specific = [(section.title, {"fields": list(section.fields), **(
+            {"description": section.description} if section.description else {})}) for section in shape.sections]
         endpoint = ("Connection", {"fields": ["api_endpoint"]})
-        return [(None, {"fields": head + COMMON}), *specific, POS_SETTINGS, endpoint,
+        return [(None, {"fields": head + COMMON}), *specific, POS_SETTINGS_SECTION, endpoint,
                 ("Save", {"fields": ["save_anyway"]})]
 
     def get_readonly_fields(self, request, obj=None):
@@ -143,27 +114,49 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
-        rooms = self._pos_rooms(request, obj)
+        # Saving never asks the POS for its rooms (the picked ids are checked by Test Connection and the sync);
+        # showing the page asks it for at most ROOMS_WAIT seconds, and the page loads them itself otherwise.
+        rooms = pos_rooms.for_page(obj) if request.method == "GET" and obj is not None else pos_rooms.cached(obj)
 
         class CardForm(form_class):
             def __init__(self, *args, **kw):
-                kw.setdefault("rooms", rooms)
+                kw.setdefault("rooms", rooms or [])
                 super().__init__(*args, **kw)
 
         return CardForm
 
-    def _pos_rooms(self, request, obj):
-        """The POS's rooms / areas for the pickers; the page still works when the POS does not answer."""
-        if obj is None or obj.kind != CardKind.ECOMMERCE or not (obj.api_key or obj.password):
-            return []
-        from .pos.registry import client_for
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        vendor, kind = self._vendor_kind(request, obj)
+        spec = VENDORS.get(vendor)
+        if spec is not None and kind == CardKind.ECOMMERCE and "rooms" in spec.features:
+            rooms_url = (reverse("admin:integrations_integrationcard_rooms", args=[obj.pk]) if obj is not None
+                         else reverse("admin:integrations_integrationcard_rooms_new"))
+            context.update({"rooms_url": rooms_url,
+                            "rooms_pending": obj is not None and pos_rooms.cached(obj) is None})
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
-        try:
-            return client_for(obj.vendor, ClientConfig.from_card(obj)).list_rooms()
-        except PosError as error:
-            if request.method == "GET":
-                messages.warning(request, f"Could not list the POS's rooms: {error}")
-            return []
+    def rooms_view(self, request, pk=None):
+        """The POS's rooms / areas as JSON for the card page's pickers, asked with the quick client: GET for
+        the saved card, POST the form as it is on screen for a card not saved yet or with new credentials."""
+        obj = get_object_or_404(self.get_queryset(request), pk=pk) if pk else None
+        if obj is not None and not self.has_view_permission(request, obj):
+            return JsonResponse({"ok": False, "message": "You may not see this card."}, status=403)
+        if request.method == "POST":
+            if not (self.has_change_permission(request, obj) if obj else self.has_add_permission(request)):
+                return JsonResponse({"ok": False, "message": "You may not change this card."}, status=403)
+            form_class = self.get_form(request, obj, change=obj is not None)
+            data = request.POST.copy()
+            data["enabled"] = ""
+            form = form_class(data, instance=obj or IntegrationCard())
+            if not form.is_valid():
+                errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "rooms": []})
+            answer = pos_rooms.fetch(form.card_for_test(), form.client_config())
+        elif obj is None:
+            return JsonResponse({"ok": False, "message": "Enter the credentials first.", "rooms": []}, status=400)
+        else:
+            answer = pos_rooms.fetch(obj)
+        return JsonResponse(answer.as_json())
 
     def get_inline_instances(self, request, obj=None):
         vendor, kind = self._vendor_kind(request, obj)
@@ -236,6 +229,10 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
                  name="integrations_integrationcard_test_new"),
             path("<int:pk>/test-connection/", self.admin_site.admin_view(self.test_connection_view),
                  name="integrations_integrationcard_test"),
+            path("rooms/", self.admin_site.admin_view(self.rooms_view),
+                 name="integrations_integrationcard_rooms_new"),
+            path("<int:pk>/rooms/", self.admin_site.admin_view(self.rooms_view),
+                 name="integrations_integrationcard_rooms"),
             path("<int:pk>/connect/", self.admin_site.admin_view(self.connect_view),
                  name="integrations_integrationcard_connect"),
             path("open/<int:store_pk>/<str:vendor>/", self.admin_site.admin_view(self.open_card_view),
@@ -286,13 +283,14 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         if card is not None:
             return redirect("admin:integrations_integrationcard_change", card.pk)
         url = reverse("admin:integrations_integrationcard_add")
-        return redirect(f"{url}?vendor={Vendor.DUTCHIE}&kind={CardKind.LOYALTY}")
+        vendor = next(spec.vendor for spec in VENDORS.values() if LOYALTY in spec.kinds)
+        return redirect(f"{url}?vendor={vendor}&kind={CardKind.LOYALTY}")
 
     def changelist_view(self, request, extra_context=None):
         stores = scope_to_company(RetailStore.objects.select_related("company"), request.user, "company")
         existing = {(c.store_id, c.vendor): c for c in self.get_queryset(request).filter(kind=CardKind.ECOMMERCE)}
         tiles = [{"store": store, "cards": [
-            {"vendor": value, "label": label, "card": existing.get((store.pk, value))}
-            for value, label in Vendor.choices]} for store in stores]
+            {"vendor": spec.vendor, "label": spec.label, "card": existing.get((store.pk, spec.vendor))}
+            for spec in VENDORS.values() if ECOMMERCE in spec.kinds]} for store in stores]
         extra_context = {**(extra_context or {}), "store_tiles": tiles}
         return super().changelist_view(request, extra_context)

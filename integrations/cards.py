@@ -97,7 +97,7 @@ def test_connection(card: IntegrationCard, config: ClientConfig | None = None) -
         config = config or ClientConfig.from_card(card)
         location_type = card.store.location_type if card.store_id else ""
         try:
-            client = _quick_client(card.vendor, config)
+            client = quick_client(card.vendor, config)
             result = client.test_connection(purpose=card.kind, location_type=location_type)
         except PosError as error:
             result = ConnectionResult.failed(error)
@@ -125,7 +125,7 @@ def check_connection_before_save(card: IntegrationCard, config: ClientConfig, *,
     return result
 
 
-def _quick_client(vendor: str, config: ClientConfig):
+def quick_client(vendor: str, config: ClientConfig):
     """A client for Test Connection: someone is waiting at the screen, so a short read timeout and no
     retries; the answer says what happened and the sync engine does the patient retrying."""
     from .pos.registry import client_for
@@ -146,7 +146,7 @@ def _test_loyalty_credentials(card: IntegrationCard) -> ConnectionResult:
     for credential in credentials:
         config = ClientConfig(endpoint=card.endpoint, api_key=credential.api_key)
         try:
-            result = _quick_client(card.vendor, config).test_connection(purpose=CardKind.LOYALTY)
+            result = quick_client(card.vendor, config).test_connection(purpose=CardKind.LOYALTY)
         except PosError as error:
             result = ConnectionResult.failed(error)
         ok = ok and result.ok

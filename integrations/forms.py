@@ -5,11 +5,29 @@ from . import crypto
 from .models import IntegrationCard
 from .models.cards import DATA_TYPES, SYNCABLE_FIELDS, default_data_types, default_synced_fields
 from .pos.records import ClientConfig
+from .pos.registry import VENDORS
+from .pos.spec import ECOMMERCE
 
 
 class SecretInput(forms.PasswordInput):
     def __init__(self, attrs=None):
         super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+
+
+class PosPickField(forms.MultipleChoiceField):
+    """Rooms / areas ticked from the POS's list. The list is loaded from the POS after the page is shown
+    (never while the page waits), so a posted id the page did not list yet is still accepted: the POS
+    decides at Test Connection and at the next sync whether it exists."""
+
+    def valid_value(self, value) -> bool:
+        return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
+
+
+class PosRoomField(forms.ChoiceField):
+    """Flowhub's one room (F1, F7), picked by name and stored by its id; see PosPickField."""
+
+    def valid_value(self, value) -> bool:
+        return isinstance(value, str) and len(value) <= 64 and value.isprintable()
 
 
 class IntegrationCardForm(forms.ModelForm):
@@ -23,12 +41,10 @@ class IntegrationCardForm(forms.ModelForm):
         choices=[(f, f.replace("_", " ").title()) for f in SYNCABLE_FIELDS], required=False,
         widget=forms.CheckboxSelectMultiple, label="POS Settings: fields that sync", initial=default_synced_fields,
         help_text="A field left out keeps the value edited here (C8).")
-    room_ids = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
-                                         label="Room IDs",
-                                         help_text="Only inventory in the rooms ticked here is used; none ticked "
-                                                   "= every room (D1).")
-    area_ids = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
-                                         label="Areas", help_text="The area(s) to pull inventory from (A1).")
+    room_ids = PosPickField(choices=[], required=False, widget=forms.CheckboxSelectMultiple, label="Room IDs",
+                            help_text="Only inventory in the rooms ticked here is used; none ticked = every room (D1).")
+    area_ids = PosPickField(choices=[], required=False, widget=forms.CheckboxSelectMultiple, label="Areas",
+                            help_text="The area(s) to pull inventory from (A1).")
     api_endpoint = forms.URLField(
         label="API endpoint", required=False, max_length=300, assume_scheme="https",
         help_text=IntegrationCard._meta.get_field("api_endpoint").help_text)
@@ -69,42 +85,33 @@ class IntegrationCardForm(forms.ModelForm):
             if current and current not in {r.id for r in rooms}:
                 choices.append((current, f"{current} (not reported by the POS)"))
             field = self.fields["room_id"]
-            self.fields["room_id"] = forms.ChoiceField(choices=choices, required=False, label=field.label,
-                                                       help_text=field.help_text, validators=field.validators)
+            self.fields["room_id"] = PosRoomField(choices=choices, required=False, label=field.label,
+                                                  help_text=field.help_text, validators=field.validators)
 
-    def _clean_secret(self, name: str) -> str:
-        value = (self.cleaned_data.get(name) or "").strip()
-        return value or getattr(self.instance, name, "")
+    def _keep_stored_secrets(self) -> None:
+        """A secret left blank keeps the stored one: it is never sent to the browser to come back."""
+        for name in IntegrationCard.SECRET_FIELDS:
+            if name in self.cleaned_data:
+                value = (self.cleaned_data.get(name) or "").strip()
+                self.cleaned_data[name] = value or getattr(self.instance, name, "")
 
-    def clean_api_key(self):
-        return self._clean_secret("api_key")
-
-    def clean_password(self):
-        return self._clean_secret("password")
-
-    def clean_order_ahead_token(self):
-        return self._clean_secret("order_ahead_token")
-
-    def clean_master_pin(self):
-        return self._clean_secret("master_pin")
+    def _vendor(self) -> str:
+        return self.cleaned_data.get("vendor") or self.instance.vendor
 
     def client_config(self) -> ClientConfig:
         """The entered values (stored secrets where left blank), for Test Connection before Save."""
-        data = {**{n: getattr(self.instance, n, None) for n in ClientConfig.__dataclass_fields__ if n != "endpoint"},
-                **{k: v for k, v in self.cleaned_data.items() if k in ClientConfig.__dataclass_fields__}}
-        card = IntegrationCard(vendor=self.cleaned_data.get("vendor") or self.instance.vendor,
+        card = IntegrationCard(vendor=self._vendor(),
                                api_endpoint=self.cleaned_data.get("api_endpoint", self.instance.api_endpoint))
-        data.pop("endpoint", None)
-        for key in ("room_ids", "area_ids"):
-            data[key] = [str(v) for v in data.get(key) or []]
-        return ClientConfig(endpoint=card.endpoint, **{k: v if v is not None else "" for k, v in data.items()})
+        names = VENDORS[card.vendor].kinds[ECOMMERCE].client_fields
+        return ClientConfig.from_values(card.endpoint, names, lambda name: self.cleaned_data.get(
+            name, getattr(self.instance, name, None)))
 
     def credentials_changed(self) -> bool:
         """Did anything Test Connection depends on change (or is the card being switched on)?"""
         if self.instance.pk is None:
             return True
         saved = IntegrationCard.objects.get(pk=self.instance.pk)
-        watched = (set(ClientConfig.__dataclass_fields__) - {"endpoint"}) | {"api_endpoint", "enabled"}
+        watched = set(VENDORS[saved.vendor].kinds[ECOMMERCE].client_fields) | {"api_endpoint", "enabled"}
         for name in watched & set(self.cleaned_data):
             new, old = self.cleaned_data[name], getattr(saved, name)
             if name in ("room_ids", "area_ids"):
@@ -129,6 +136,7 @@ class IntegrationCardForm(forms.ModelForm):
     def clean(self):
         from .cards import ConnectionRefusedOnSave, check_connection_before_save
 
+        self._keep_stored_secrets()
         cleaned = super().clean()
         if self.errors or not cleaned.get("enabled", self.instance.enabled) or not self.credentials_changed():
             return cleaned

@@ -114,7 +114,7 @@ def choose_category(pos, settings: MappingSettings) -> tuple[str, str, list[Deci
     """(category, subcategory, decisions). category is "" when nothing is recognised; the caller flags it."""
     decisions: list[Decision] = []
     candidates = _candidates(pos)
-    f8 = " (F8: custom category, then type, then category)" if settings.vendor == "flowhub" else ""
+    f8 = " (F8: custom category, then type, then category)" if "custom_category_first" in settings.rules else ""
     category, chosen_from = "", None
     mapping = _custom_mapping(settings)
     # 1. C8 POS custom mapping, on the whole string first, then on each path segment (deepest first).
@@ -158,7 +158,7 @@ def choose_category(pos, settings: MappingSettings) -> tuple[str, str, list[Deci
 
 
 def _subcategory(pos, settings: MappingSettings, chosen_from) -> tuple[str, str]:
-    if settings.vendor == "flowhub":
+    if "subcategory_from_product_type" in settings.rules:
         # F9: on + custom category present -> the custom category's name; otherwise product type, else the
         # main category, so a subtype is always assigned from what Flowhub gives.
         if settings.map_custom_category_to_subcategory and pos.custom_category.strip():
@@ -168,7 +168,7 @@ def _subcategory(pos, settings: MappingSettings, chosen_from) -> tuple[str, str]
         if pos.category.strip():
             return pos.category.strip(), "F9: no product type, so the main category"
         return "", ""
-    if settings.vendor == "dutchie":
+    if "subcategory_from_strain_type" in settings.rules:
         # R5 maps strainType -> subcategory. Seed 000 is silent on Dutchie subcategories, and our menu also
         # keeps strain_type as its own field; a strain-type subcategory is how menus group Flower > Indica,
         # so R5 is followed, with the strain type normalised (F6 spellings) so sub-menus do not split.
@@ -178,7 +178,7 @@ def _subcategory(pos, settings: MappingSettings, chosen_from) -> tuple[str, str]
         return "", ""
     # Alleaves: a deeper path segment than the one that chose the category is the store's own sub-menu
     # ("Category > Flower > Staff Picks" -> Flower / Staff Picks).
-    if chosen_from:
+    if chosen_from and "subcategory_from_path" in settings.rules:
         label, text, piece = chosen_from
         segments = path_segments(text)
         if piece in segments and segments.index(piece) < len(segments) - 1:

@@ -51,7 +51,7 @@ def choose_prices(pos, settings: MappingSettings) -> tuple[float | None, float |
             decisions.append(Decision("price", f"A2 Out-The-Door (OTD) pricing on: {menu} price from {source}", value))
         elif value is not None:
             rule = f"{settings.location_type} menu: {menu} price from {source}"
-            if settings.vendor == "alleaves":
+            if "otd_pricing" in settings.rules:
                 rule = "A2 Out-The-Door (OTD) pricing off: " + rule
             decisions.append(Decision("price", rule, value))
         if value is not None and value < 0:

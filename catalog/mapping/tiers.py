@@ -32,7 +32,7 @@ def map_tiers(pos, settings: MappingSettings) -> tuple[list[dict[str, Any]], lis
     units = str(pos.quantity_units or "").strip().lower()
     price_tiers = [{"min_quantity": tier.start, "max_quantity": tier.end, **_price(tier, settings)}
                    for tier in tiers]
-    if settings.vendor == "alleaves":
+    if "tiers_are_prices" in settings.rules:
         return price_tiers, [], [Decision("price_tiers", "A4: Alleaves deli-style tiered pricing -> price tiers",
                                           len(price_tiers))]
     if units in QUANTITY_UNITS:

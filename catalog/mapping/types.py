@@ -23,6 +23,13 @@ class MappingSettings:
     use_otd_pricing: bool = False  # A2
     map_custom_category_to_subcategory: bool = False  # F9
 
+    @property
+    def rules(self) -> frozenset[str]:
+        """The vendor's mapping rules, from its description (integrations/pos/<vendor>/spec.py)."""
+        from integrations.pos.registry import VENDORS
+
+        return VENDORS[self.vendor].mapping
+
     def __hash__(self) -> int:  # dict fields: hash by identity is enough for caching per run
         return id(self)
 

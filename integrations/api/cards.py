@@ -7,20 +7,15 @@ from rest_framework import serializers
 from .. import cards, crypto
 from ..models import Company, IntegrationCard, LoyaltyCredential, RetailStore
 from ..models.cards import CardKind
+from ..pos import registry
 from ..pos.records import ClientConfig
 from ..tenancy import scope_to_company
 
-# Credentials: write-only; secrets come back masked, identifiers in full.
-CREDENTIAL_FIELDS = ["api_key", "room_ids", "location_id", "username", "password", "client_id",
-                     "order_ahead_client_id", "order_ahead_token", "room_id", "purchase_category"]
-SECRET_FIELDS = set(IntegrationCard.SECRET_FIELDS)
-# One key per documented toggle.
-SETTING_FIELDS = ["sync_orders", "dont_hold_inventory", "send_prepaid_transaction_reference",
-                  "use_rec_flower_equivalent", "kiosk_order_source", "use_thc9", "sync_lab_units",
-                  "lab_unit_mapping", "sync_terpenes", "area_ids", "use_otd_pricing", "sync_prices",
-                  "maui_order_syncing", "map_custom_category_to_subcategory", "synced_fields", "category_mapping",
-                  "age_compliance_confirmed", "use_last_backup", "sync_personas", "sync_to_relevant_state",
-                  "mirror_archives", "sms_double_opt_in_date", "enrol_date", "bypass_2fa", "master_pin"]
+# Credentials are write-only (secrets come back masked, identifiers in full); settings have one key per
+# documented toggle. Both lists come from the vendors' descriptions.
+CREDENTIAL_FIELDS = list(registry.CREDENTIAL_FIELDS)
+SECRET_FIELDS = set(registry.SECRET_FIELDS)
+SETTING_FIELDS = list(registry.SETTING_FIELDS)
 
 
 class LoyaltyCredentialSerializer(serializers.ModelSerializer):

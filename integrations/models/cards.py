@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from ..fields import EncryptedTextField
-from ..pos.registry import VENDORS
+from ..pos.registry import SECRET_FIELDS, VENDORS
 from .platform import Company, RetailStore, User
 
 # The vendors and their names come from their descriptions (integrations/pos/<vendor>/spec.py).
@@ -204,7 +204,7 @@ class IntegrationCard(models.Model):
 
     # Settings only onboarding specialists may change (L6).
     ADVANCED_FIELDS = ("use_last_backup", "sync_personas", "sync_to_relevant_state", "mirror_archives")
-    SECRET_FIELDS = ("api_key", "password", "order_ahead_token", "master_pin")
+    SECRET_FIELDS = SECRET_FIELDS  # the vendors' secrets, from their descriptions
 
     class Meta:
         ordering = ["company__name", "store__name", "vendor"]
@@ -224,6 +224,11 @@ class IntegrationCard(models.Model):
     @property
     def endpoint(self) -> str:
         return (self.api_endpoint or DEFAULT_ENDPOINTS[self.vendor]).rstrip("/")
+
+    @property
+    def spec(self):
+        """This card's vendor description (integrations/pos/<vendor>/spec.py)."""
+        return VENDORS[self.vendor]
 
 
 class LoyaltyCredential(models.Model):

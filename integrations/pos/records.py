@@ -30,11 +30,24 @@ class ClientConfig:
 
     @classmethod
     def from_card(cls, card, **overrides: Any) -> "ClientConfig":
-        values = {name: getattr(card, name) for name in cls.__dataclass_fields__ if name != "endpoint"
-                  and hasattr(card, name)}
-        values["room_ids"] = [str(r) for r in values.get("room_ids") or []]
-        values["area_ids"] = [str(a) for a in values.get("area_ids") or []]
-        return cls(endpoint=card.endpoint, **{**values, **overrides})
+        """The fields the card's vendor description names for its client (credentials and filters)."""
+        from .registry import VENDORS
+
+        return cls.from_values(card.endpoint, VENDORS[card.vendor].kinds["ecommerce"].client_fields,
+                               lambda name: getattr(card, name), **overrides)
+
+    @classmethod
+    def from_values(cls, endpoint: str, names, value_of, **overrides: Any) -> "ClientConfig":
+        """A config from `value_of(name)` for each of `names` (lists as lists of strings, None as "")."""
+        values = {}
+        for name in names:
+            if name not in cls.__dataclass_fields__:
+                continue
+            value = value_of(name)
+            if cls.__dataclass_fields__[name].default_factory is list:
+                value = [str(v) for v in value or []]
+            values[name] = "" if value is None else value
+        return cls(endpoint=endpoint, **{**values, **overrides})
 
 
 @dataclass

@@ -5,7 +5,7 @@ from .base import PosClient
 from .dutchie import DutchieClient
 from .flowhub import FlowhubClient
 from .records import ClientConfig
-from .spec import VendorSpec
+from .spec import ECOMMERCE, POS_SETTINGS, VendorSpec, union
 
 CLIENTS: dict[str, type[PosClient]] = {cls.vendor: cls for cls in (DutchieClient, AlleavesClient, FlowhubClient)}
 VENDORS: dict[str, VendorSpec] = {vendor: cls.spec for vendor, cls in CLIENTS.items()}
@@ -21,3 +21,12 @@ def spec_for(vendor: str) -> VendorSpec:
 
 def vendor_choices() -> list[tuple[str, str]]:
     return [(spec.vendor, spec.label) for spec in VENDORS.values()]
+
+
+# Across every vendor: the names the card model, form and API handle (each vendor's own are in its spec).
+CREDENTIAL_FIELDS: tuple[str, ...] = union(n for s in VENDORS.values() for k in s.kinds.values() for n in k.credentials)
+SETTING_FIELDS: tuple[str, ...] = union(
+    [n for s in VENDORS.values() for k in s.kinds.values() for n in k.settings] + list(POS_SETTINGS))
+SECRET_FIELDS: tuple[str, ...] = union(n for s in VENDORS.values() for k in s.kinds.values() for n in k.fields
+                                       if n in s.sensitive)
+CLIENT_FIELDS: tuple[str, ...] = union(n for s in VENDORS.values() for n in s.kinds[ECOMMERCE].client_fields)

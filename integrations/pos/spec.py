@@ -34,13 +34,14 @@ class Section:
 class CardShape:
     """What one kind of card (ecommerce, loyalty) of this vendor holds.
 
-    credentials: card fields the client needs to reach the POS (ClientConfig names), in form order;
-        changing one of them (or the endpoint) means Test Connection must run again.
+    credentials: card fields that say which POS location and what of it Canopy reads (ClientConfig names),
+        in form order; the API takes them under `credentials`, and changing one of them (or the endpoint)
+        means Test Connection must run again.
     required: those that must be filled before Test Connection.
     sections: the card page's sections after the common ones; their fields that are not credentials are
         the card's settings (the API's `settings` keys).
     filters: settings that narrow what the POS sends (rooms, areas, purchase category): also handed to
-        the client, and named when a feed comes back empty.
+        the client, and named when a feed comes back empty. A filter may also be a credential.
     """
 
     credentials: tuple[str, ...]
@@ -54,7 +55,7 @@ class CardShape:
 
     @property
     def settings(self) -> tuple[str, ...]:
-        return tuple(name for name in self.fields if name not in self.credentials and name not in self.filters)
+        return tuple(name for name in self.fields if name not in self.credentials)
 
     @property
     def client_fields(self) -> tuple[str, ...]:
@@ -81,6 +82,9 @@ class VendorSpec:
     sensitive: credentials that are secrets (encrypted on the card, never shown back).
     features: the named capabilities the client offers (`"cancel_order" in spec.features`).
     order_statuses: the POS's order status words (lower case) -> ours (ORDER_STATUSES).
+    mapping: how the menu reads this POS's products (catalog/mapping), named rules the documents give per
+        vendor: "tiers_are_prices" (A4), "otd_pricing" (A2), "custom_category_first" (F8),
+        "subcategory_from_product_type" (F9), "subcategory_from_strain_type" (R5), "subcategory_from_path".
     explain_empty: (card, rooms) -> EmptyFeed, for a feed that came back empty.
     """
 
@@ -92,6 +96,7 @@ class VendorSpec:
     features: frozenset[str]
     known_hosts: tuple[str, ...] = ()
     order_statuses: dict[str, str] = field(default_factory=dict)
+    mapping: frozenset[str] = frozenset()
     explain_empty: Callable[[Any, list], EmptyFeed] | None = None
 
     def shape(self, kind: str) -> CardShape | None:
@@ -106,3 +111,8 @@ class VendorSpec:
             return self.explain_empty(card, rooms)
         return EmptyFeed(f"{self.label} returned no products in stock.",
                          "Check in the POS that products are in stock and available online.")
+
+
+def union(names) -> tuple[str, ...]:
+    """Names in first-seen order, each once."""
+    return tuple(dict.fromkeys(names))

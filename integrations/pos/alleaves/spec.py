@@ -34,5 +34,6 @@ SPEC = VendorSpec(
                         "create_customer", "find_patient"}),
     order_statuses={"open": "submitted", "in_progress": "accepted", "ready": "ready", "completed": "completed",
                     "cancelled": "cancelled", "voided": "cancelled"},
+    mapping=frozenset({"tiers_are_prices", "otd_pricing", "subcategory_from_path"}),
     explain_empty=explain_empty,
 )

@@ -27,7 +27,7 @@ SPEC = VendorSpec(
     known_hosts=("api.pos.dutchie.com",),
     kinds={
         ECOMMERCE: CardShape(
-            credentials=("api_key",),
+            credentials=("api_key", "room_ids"),
             required=("api_key",),
             filters=("room_ids",),
             sections=(
@@ -59,5 +59,6 @@ SPEC = VendorSpec(
     # status it reports, so it means Ready for Pickup here.
     order_statuses={"submitted": "submitted", "processing": "accepted", "filled": "ready", "complete": "completed",
                     "cancelled": "cancelled"},
+    mapping=frozenset({"subcategory_from_strain_type"}),
     explain_empty=explain_empty,
 )

@@ -18,7 +18,8 @@ SPEC = VendorSpec(
     known_hosts=("api.flowhub.co", "flowhub.auth0.com"),
     kinds={
         ECOMMERCE: CardShape(
-            credentials=("api_key", "location_id", "client_id", "order_ahead_client_id", "order_ahead_token"),
+            credentials=("api_key", "location_id", "client_id", "order_ahead_client_id", "order_ahead_token",
+                         "room_id", "purchase_category"),
             required=("api_key", "location_id", "client_id"),
             filters=("room_id", "purchase_category"),
             sections=(
@@ -37,5 +38,6 @@ SPEC = VendorSpec(
     order_statuses={"new": "submitted", "inqueue": "submitted", "started": "accepted", "ready": "ready",
                     "intransit": "out_for_delivery", "delivered": "completed", "sold": "completed",
                     "unabletocomplete": "cancelled", "unabletoverify": "cancelled", "deleted": "cancelled"},
+    mapping=frozenset({"custom_category_first", "subcategory_from_product_type"}),
     explain_empty=explain_empty,
 )

@@ -119,7 +119,7 @@ def test_api_patch_with_a_new_endpoint_sends_nothing(api_client_for, wired, list
     assert seen == []
 
 
-def test_a_pos_error_body_is_not_echoed(api_client_for, listener, staff_a, store_a):
+def test_a_pos_error_body_is_not_echoed(db, listener, staff_a, store_a):
     url, seen = listener
     card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=url,
                            api_key="a-key-typed-for-this-address")
@@ -163,7 +163,7 @@ def test_r1_development_allows_loopback_but_only_http(settings):
         check_endpoint("dutchie", "ftp://127.0.0.1/")
 
 
-def test_r1_a_stored_endpoint_outside_the_rules_is_never_called(listener, store_a, staff_a, settings):
+def test_r1_a_stored_endpoint_outside_the_rules_is_never_called(db, listener, store_a, staff_a, settings):
     settings.POS_ENDPOINTS_STRICT = True
     url, seen = listener
     card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=url,

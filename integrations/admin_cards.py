@@ -166,7 +166,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             data["enabled"] = ""
             form = form_class(data, instance=obj or IntegrationCard())
             if not form.is_valid():
-                errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                errors = _form_errors(form)
                 return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "rooms": []})
             answer = pos_rooms.fetch(form.card_for_test(), form.client_config())
         elif obj is None:
@@ -272,7 +272,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         data["enabled"] = ""  # validate the fields only; the test itself runs below
         form = form_class(data, instance=obj or IntegrationCard())
         if not form.is_valid():
-            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            errors = _form_errors(form)
             return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "details": {}})
         result = form.run_connection_test()
         return JsonResponse({"ok": result.ok, "message": result.message, "details": result.details})
@@ -325,3 +325,12 @@ def _stored_secret(name: str):
 
 for _name in IntegrationCard.SECRET_FIELDS:
     setattr(IntegrationCardAdmin, f"{_name}_stored", _stored_secret(_name))
+
+
+def _form_errors(form) -> str:
+    """The form's errors in the screen's words: each field by its label, never its column name."""
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return str(field.label) if field is not None and field.label else ("Form" if name == "__all__" else name)
+
+    return "; ".join(f"{label(name)}: {' '.join(errors)}" for name, errors in form.errors.items())

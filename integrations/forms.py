@@ -97,6 +97,22 @@ class IntegrationCardForm(forms.ModelForm):
                 value = (self.cleaned_data.get(name) or "").strip()
                 self.cleaned_data[name] = value or getattr(self.instance, name, "")
 
+    def _clean_mapping(self, name: str) -> dict:
+        """An emptied mapping is no mapping ({}); anything but names to names is refused in words."""
+        value = self.cleaned_data.get(name)
+        if value in (None, "", []):
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in value.items()):
+            raise forms.ValidationError('Write it as names to names, e.g. {"Prerolls": "Pre-Rolls"}.')
+        return value
+
+    def clean_category_mapping(self) -> dict:
+        return self._clean_mapping("category_mapping")
+
+    def clean_lab_unit_mapping(self) -> dict:
+        return self._clean_mapping("lab_unit_mapping")
+
     def clean_api_endpoint(self) -> str:
         value = (self.cleaned_data.get("api_endpoint") or "").strip()
         vendor = self.data.get("vendor") or self.instance.vendor

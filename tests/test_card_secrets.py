@@ -196,3 +196,20 @@ def test_api_refuses_wrong_typed_card_fields_naming_them(api_client_for, wired, 
 
 def test_manager_role_is_view_only_on_cards():
     assert "integrations.change_integrationcard" not in roles.ROLE_PERMISSIONS[roles.MANAGER]
+
+
+@pytest.mark.parametrize("value, ok", [("", True), ("{}", True), ('{"milligrams": "mg"}', True), ("[1, 2]", False),
+                                       ('{"milligrams": 5}', False)])
+def test_d3_emptying_the_lab_unit_mapping_on_the_card_form_is_no_500(client, wired, staff_a, value, ok):
+    card = wired("dutchie")
+    client.force_login(staff_a)
+    form = {"sync_frequency": "10m", "direction": "pos_to_canopy", "api_endpoint": card.api_endpoint,
+            "category_mapping": "{}", "lab_unit_mapping": value, "kiosk_order_source": "express",
+            "credentials-TOTAL_FORMS": "0", "credentials-INITIAL_FORMS": "0", "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0"}
+    answer = client.post(f"/admin/integrations/integrationcard/{card.pk}/change/", form)
+    assert answer.status_code == (302 if ok else 200)
+    card.refresh_from_db()
+    assert isinstance(card.lab_unit_mapping, dict)
+    if not ok:
+        assert "names to names" in answer.content.decode()

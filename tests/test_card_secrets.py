@@ -213,3 +213,21 @@ def test_d3_emptying_the_lab_unit_mapping_on_the_card_form_is_no_500(client, wir
     assert isinstance(card.lab_unit_mapping, dict)
     if not ok:
         assert "names to names" in answer.content.decode()
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_secrets_never_reach_a_sync_run_or_its_logs(wired, vendor, caplog, settings):
+    from integrations import sync
+    from integrations.models import SyncRun, SyncRunEntry
+
+    settings.DEBUG = True  # the SQL log too: a secret must not be in any query Canopy logs during a sync
+    caplog.set_level("DEBUG")
+    card = wired(vendor)
+    IntegrationCard.objects.filter(pk=card.pk).update(enabled=True)
+    run = sync.execute_run(sync.enqueue_sync(card)[0].pk)
+    assert run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL), run.message
+    stored = [run.message, run.fix, str(run.verification)]
+    stored += [f"{e.message} {e.raw if hasattr(e, 'raw') else ''}" for e in SyncRunEntry.objects.filter(run=run)]
+    for secret in _secrets(card):
+        assert secret not in caplog.text
+        assert all(secret not in text for text in stored)

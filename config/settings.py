@@ -128,6 +128,9 @@ SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=600)
 
 # Test Connection waits this long for the POS before saying it is too slow (seconds).
 POS_TEST_CONNECTION_TIMEOUT = env.float("POS_TEST_CONNECTION_TIMEOUT", default=15.0)
+# Where credentials may be sent (integrations/endpoints.py): strict in production, any http(s) in development.
+POS_ENDPOINTS_STRICT = env.bool("POS_ENDPOINTS_STRICT", default=CANOPY_MODE == "production")
+POS_ENDPOINT_ALLOWLIST = env.list("POS_ENDPOINT_ALLOWLIST", default=[])
 
 # The sandbox POS (X1) lets a store try every card before its real keys arrive; an operator may turn
 # it off on a deployment that never onboards.

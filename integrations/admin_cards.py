@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import cards, crypto, pos_rooms
+from . import cards, pos_rooms
 from .admin_mixins import CompanyScopedAdmin
 from .forms import IntegrationCardForm
 from .models import CardChange, IntegrationCard, LoyaltyCredential, RetailStore
@@ -26,7 +26,7 @@ POS_SETTINGS_SECTION = ("POS Settings", {"fields": list(POS_SETTINGS), "classes"
 class LoyaltyCredentialInline(admin.TabularInline):
     model = LoyaltyCredential
     fields = ["store_name", "api_key", "state", "mapped_stores"]
-    readonly_fields = ["mapped_stores"]
+    readonly_fields = ["mapped_stores", "api_key_stored"]
     extra = 0
     verbose_name_plural = "Credentials (Add Credential for each more location)"
 
@@ -35,6 +35,8 @@ class LoyaltyCredentialInline(admin.TabularInline):
 
         kwargs["widgets"] = {"api_key": SecretInput()}
         formset = super().get_formset(request, obj, **kwargs)
+        if "api_key" not in formset.form.base_fields:
+            return formset  # view only: the key is shown as api_key_stored
         key_field = formset.form.base_fields["api_key"]
         key_field.required = False
         key_field.help_text = "Never shown back: leave blank to keep the stored key."
@@ -52,6 +54,15 @@ class LoyaltyCredentialInline(admin.TabularInline):
 
         formset.form.clean = clean
         return formset
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["store_name", "api_key_stored", "state", "mapped_stores"]  # never the key drawn read-only
+        return super().get_fields(request, obj)
+
+    @admin.display(description="API key")
+    def api_key_stored(self, obj):
+        return cards.show_secret("api_key", obj.api_key) if obj and obj.pk else ""
 
     @admin.display(description="mapped to")
     def mapped_stores(self, obj):
@@ -100,8 +111,14 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         specific = [(section.title, {"fields": list(section.fields), **(
             {"description": section.description} if section.description else {})}) for section in shape.sections]
         endpoint = ("Connection", {"fields": ["api_endpoint"]})
-        return [(None, {"fields": head + COMMON}), *specific, POS_SETTINGS_SECTION, endpoint,
-                ("Save", {"fields": ["save_anyway"]})]
+        fieldsets = [(None, {"fields": head + COMMON}), *specific, POS_SETTINGS_SECTION, endpoint,
+                     ("Save", {"fields": ["save_anyway"]})]
+        if obj is not None and not self.has_change_permission(request, obj):
+            # View only: every field is drawn read-only, and a read-only secret would be drawn in full.
+            fieldsets = [(title, {**options, "fields": [f"{name}_stored" if name in IntegrationCard.SECRET_FIELDS
+                                                        else name for name in options["fields"]]})
+                         for title, options in fieldsets]
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["vendor", "kind"] if obj else []
@@ -149,7 +166,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             data["enabled"] = ""
             form = form_class(data, instance=obj or IntegrationCard())
             if not form.is_valid():
-                errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                errors = _form_errors(form)
                 return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "rooms": []})
             answer = pos_rooms.fetch(form.card_for_test(), form.client_config())
         elif obj is None:
@@ -213,7 +230,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
 
     @admin.display(description="API key")
     def masked_key(self, obj):
-        return crypto.mask(obj.api_key or obj.password)
+        return cards.show_secret("api_key", obj.api_key)
 
     @admin.display(description="last Test Connection")
     def last_test(self, obj):
@@ -255,7 +272,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         data["enabled"] = ""  # validate the fields only; the test itself runs below
         form = form_class(data, instance=obj or IntegrationCard())
         if not form.is_valid():
-            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            errors = _form_errors(form)
             return JsonResponse({"ok": False, "message": f"Correct the form first: {errors}", "details": {}})
         result = form.run_connection_test()
         return JsonResponse({"ok": result.ok, "message": result.message, "details": result.details})
@@ -294,3 +311,26 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             for spec in VENDORS.values() if ECOMMERCE in spec.kinds]} for store in stores]
         extra_context = {**(extra_context or {}), "store_tiles": tiles}
         return super().changelist_view(request, extra_context)
+
+
+def _stored_secret(name: str):
+    """A read-only view of one secret: what cards.show_secret allows, never the value."""
+
+    def stored(self, obj):
+        return cards.show_secret(name, getattr(obj, name, "")) or "not set"
+
+    stored.short_description = IntegrationCard._meta.get_field(name).verbose_name
+    return stored
+
+
+for _name in IntegrationCard.SECRET_FIELDS:
+    setattr(IntegrationCardAdmin, f"{_name}_stored", _stored_secret(_name))
+
+
+def _form_errors(form) -> str:
+    """The form's errors in the screen's words: each field by its label, never its column name."""
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return str(field.label) if field is not None and field.label else ("Form" if name == "__all__" else name)
+
+    return "; ".join(f"{label(name)}: {' '.join(errors)}" for name, errors in form.errors.items())

@@ -7,15 +7,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import crypto
 from .models import CardChange, Company, IntegrationCard
 from .models.cards import CardKind
 from .pos.errors import PosError
 from .pos.http import RetryPolicy
 from .pos.records import ClientConfig, ConnectionResult
+from .pos.registry import HIDDEN_FIELDS
 
 # Columns whose changes are not settings: bookkeeping the card keeps about itself.
 UNTRACKED = {"id", "created_at", "updated_at", "last_test_ok", "last_test_message", "last_tested_at",
              "connected_at", "sync_personas_since", "next_sync_at"}
+
+
+def show_secret(name: str, value: str | None) -> str:
+    """What any page or API answer shows of a stored secret: "••••" and the last 4 characters, and for
+    passwords and PINs (the vendors' `hidden` secrets) nothing of the value at all."""
+    if not value:
+        return ""
+    return "••••" if name in HIDDEN_FIELDS else crypto.mask(value)
 
 
 def tracked_fields() -> list[str]:

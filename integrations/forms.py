@@ -1,7 +1,8 @@
 """The card form: every documented setting, secrets write-only, rooms picked from the POS."""
 from django import forms
 
-from . import crypto
+from .cards import show_secret
+from .endpoints import check_endpoint
 from .models import IntegrationCard
 from .models.cards import DATA_TYPES, SYNCABLE_FIELDS, default_data_types, default_synced_fields
 from .pos.records import ClientConfig
@@ -67,7 +68,8 @@ class IntegrationCardForm(forms.ModelForm):
                 field.required = False
                 stored = getattr(self.instance, name, "")
                 if stored:
-                    field.help_text = f"Stored: {crypto.mask(stored)}. Leave blank to keep it. " + field.help_text
+                    field.help_text = (f"Stored: {show_secret(name, stored)}. Leave blank to keep it. "
+                                       + field.help_text)
         # Rooms / areas the POS reported, plus whatever is already chosen (so nothing silently drops).
         for name in ("room_ids", "area_ids"):
             if name in self.fields:
@@ -94,6 +96,42 @@ class IntegrationCardForm(forms.ModelForm):
             if name in self.cleaned_data:
                 value = (self.cleaned_data.get(name) or "").strip()
                 self.cleaned_data[name] = value or getattr(self.instance, name, "")
+
+    def _clean_mapping(self, name: str) -> dict:
+        """An emptied mapping is no mapping ({}); anything but names to names is refused in words."""
+        value = self.cleaned_data.get(name)
+        if value in (None, "", []):
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in value.items()):
+            raise forms.ValidationError('Write it as names to names, e.g. {"Prerolls": "Pre-Rolls"}.')
+        return value
+
+    def clean_category_mapping(self) -> dict:
+        return self._clean_mapping("category_mapping")
+
+    def clean_lab_unit_mapping(self) -> dict:
+        return self._clean_mapping("lab_unit_mapping")
+
+    def clean_api_endpoint(self) -> str:
+        value = (self.cleaned_data.get("api_endpoint") or "").strip()
+        vendor = self.data.get("vendor") or self.instance.vendor
+        if vendor in VENDORS:
+            check_endpoint(vendor, value)
+        return value
+
+    def _secrets_follow_the_endpoint(self) -> None:
+        """A stored secret is only ever sent to the address it was saved for: with a new API endpoint, every
+        secret the card holds must be typed again, so Test Connection cannot hand it to another address."""
+        if self.instance.pk is None or "api_endpoint" not in self.cleaned_data:
+            return
+        if (self.cleaned_data["api_endpoint"] or "") == (self.instance.api_endpoint or ""):
+            return
+        for name in IntegrationCard.SECRET_FIELDS:
+            typed = (self.data.get(name) or "").strip()
+            if name in self.fields and getattr(self.instance, name, "") and not typed:
+                self.add_error(name, "The API endpoint changed: enter this again (a stored secret is never sent "
+                                     "to a new address).")
 
     def _vendor(self) -> str:
         return self.cleaned_data.get("vendor") or self.instance.vendor
@@ -136,6 +174,7 @@ class IntegrationCardForm(forms.ModelForm):
     def clean(self):
         from .cards import ConnectionRefusedOnSave, check_connection_before_save
 
+        self._secrets_follow_the_endpoint()
         self._keep_stored_secrets()
         cleaned = super().clean()
         if self.errors or not cleaned.get("enabled", self.instance.enabled) or not self.credentials_changed():

@@ -4,18 +4,23 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 
-from .. import cards, crypto
+from .. import cards
+from ..endpoints import check_endpoint
 from ..models import Company, IntegrationCard, LoyaltyCredential, RetailStore
-from ..models.cards import CardKind
-from ..pos import registry
+from ..models.cards import DATA_TYPES, CardKind
 from ..pos.records import ClientConfig
 from ..tenancy import scope_to_company
+from .card_fields import (
+    CREDENTIAL_FIELDS,
+    SECRET_FIELDS,
+    SETTING_FIELDS,
+    CardCredentialsSerializer,
+    CardSettingsSerializer,
+    LoyaltyCredentialInput,
+)
 
 # Credentials are write-only (secrets come back masked, identifiers in full); settings have one key per
-# documented toggle. Both lists come from the vendors' descriptions.
-CREDENTIAL_FIELDS = list(registry.CREDENTIAL_FIELDS)
-SECRET_FIELDS = set(registry.SECRET_FIELDS)
-SETTING_FIELDS = list(registry.SETTING_FIELDS)
+# documented toggle. Both lists come from the vendors' descriptions (card_fields.py types them).
 
 
 class LoyaltyCredentialSerializer(serializers.ModelSerializer):
@@ -29,7 +34,7 @@ class LoyaltyCredentialSerializer(serializers.ModelSerializer):
         fields = ["id", "store_name", "api_key", "api_key_masked", "state", "mapped_stores"]
 
     def get_api_key_masked(self, obj) -> str:
-        return crypto.mask(obj.api_key)
+        return cards.show_secret("api_key", obj.api_key)
 
     def get_mapped_stores(self, obj) -> list[int]:
         return [s.pk for s in obj.stores.all()]
@@ -42,8 +47,11 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         "Write-only: " + ", ".join(CREDENTIAL_FIELDS) + ". Blank or absent secrets keep the stored value. "
         "For the loyalty card: store_name + api_key (+ state) adds a credential; or a list of them."))
     credentials_masked = serializers.SerializerMethodField()
-    settings = serializers.DictField(required=False, help_text="One key per documented toggle: "
+    settings = serializers.JSONField(required=False, help_text="One key per documented toggle: "
                                      + ", ".join(SETTING_FIELDS) + " (master_pin is write-only).")
+    api_endpoint = serializers.CharField(required=False, allow_blank=True, max_length=300,
+                                         help_text="The POS's API address; blank for the vendor's production one.")
+    data_types = serializers.ListField(child=serializers.ChoiceField(DATA_TYPES), required=False)
     loyalty_credentials = LoyaltyCredentialSerializer(source="credentials", many=True, read_only=True)
     save_anyway = serializers.BooleanField(write_only=True, required=False, default=False,
                                            help_text="Save even though Test Connection failed (R2).")
@@ -59,7 +67,7 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
 
     # --- representation ------------------------------------------------------------------------
     def get_credentials_masked(self, obj) -> dict:
-        return {name: (crypto.mask(getattr(obj, name)) if name in SECRET_FIELDS else getattr(obj, name))
+        return {name: (cards.show_secret(name, getattr(obj, name)) if name in SECRET_FIELDS else getattr(obj, name))
                 for name in CREDENTIAL_FIELDS}
 
     def get_last_test(self, obj) -> dict:
@@ -71,10 +79,19 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         for key in ("sms_double_opt_in_date", "enrol_date"):
             if data["settings"][key]:
                 data["settings"][key] = data["settings"][key].isoformat()
-        data["settings"]["master_pin"] = crypto.mask(instance.master_pin)
+        data["settings"]["master_pin"] = cards.show_secret("master_pin", instance.master_pin)
         return data
 
     # --- validation: the same rules as the admin ---------------------------------------------
+    def validate_api_endpoint(self, value: str) -> str:
+        vendor = (self.initial_data.get("vendor") if isinstance(self.initial_data, dict) else None) or (
+            self.instance.vendor if self.instance else "")
+        try:
+            check_endpoint(vendor, value)
+        except DjangoValidationError as refused:
+            raise serializers.ValidationError(refused.messages) from refused
+        return value
+
     def validate(self, attrs):
         request = self.context["request"]
         user = request.user
@@ -99,10 +116,7 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
             company = Company.objects.get(pk=user.company_id)
         attrs["company"] = company
 
-        settings_in = attrs.pop("settings", {}) or {}
-        unknown = set(settings_in) - set(SETTING_FIELDS)
-        if unknown:
-            raise serializers.ValidationError({"settings": f"Unknown settings: {', '.join(sorted(unknown))}."})
+        settings_in = _typed(CardSettingsSerializer, attrs.pop("settings", None) or {}, "settings")
         advanced = set(settings_in) & set(IntegrationCard.ADVANCED_FIELDS)
         if advanced and not user.has_perm("integrations.change_advanced_settings"):
             current = {name: getattr(instance, name) if instance else IntegrationCard._meta.get_field(name).default
@@ -115,17 +129,26 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         credentials_in = attrs.pop("credentials", None)
         loyalty_in = []
         if kind == CardKind.LOYALTY and credentials_in is not None:
-            loyalty_in = credentials_in if isinstance(credentials_in, list) else [credentials_in]
+            given = credentials_in if isinstance(credentials_in, list) else [credentials_in]
+            loyalty = LoyaltyCredentialInput(data=given, many=True)
+            if not loyalty.is_valid():
+                raise serializers.ValidationError({"credentials": "Each loyalty credential needs store_name and "
+                                                                  "api_key.", "details": loyalty.errors})
+            loyalty_in = loyalty.validated_data
             credentials_in = {}
-        credentials_in = credentials_in or {}
-        if not isinstance(credentials_in, dict):
-            raise serializers.ValidationError({"credentials": "An object of credential names to values."})
-        unknown = set(credentials_in) - set(CREDENTIAL_FIELDS)
-        if unknown:
-            raise serializers.ValidationError({"credentials": f"Unknown credentials: {', '.join(sorted(unknown))}."})
+        credentials_in = _typed(CardCredentialsSerializer, credentials_in or {}, "credentials")
 
         card = instance or IntegrationCard()
         before = cards.snapshot(card)
+        if instance is not None and "api_endpoint" in attrs and (attrs["api_endpoint"] or "") != (
+                instance.api_endpoint or ""):
+            # A stored secret is only ever sent to the address it was saved for (never tested against a new one).
+            sent = card.spec.kinds[kind].credentials if kind in card.spec.kinds else ()
+            missing = [n for n in SECRET_FIELDS & set(sent) if getattr(instance, n, "") and not credentials_in.get(n)]
+            if missing:
+                raise serializers.ValidationError({"credentials": "The API endpoint changed: send "
+                                                   f"{', '.join(sorted(missing))} again (a stored secret is never "
+                                                   "sent to a new address)."})
         for name, value in attrs.items():
             if name != "save_anyway":
                 setattr(card, name, value)
@@ -137,10 +160,6 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
             card.full_clean(exclude=["company"] if card.company_id is None else None)
         except DjangoValidationError as error:
             raise serializers.ValidationError(_api_errors(error)) from error
-        for credential in loyalty_in:
-            if not isinstance(credential, dict) or not credential.get("store_name") or not credential.get("api_key"):
-                raise serializers.ValidationError({"credentials": "Each loyalty credential needs store_name and "
-                                                   "api_key."})
         watched = set(CREDENTIAL_FIELDS) | {"api_endpoint", "enabled"}
         changed = instance is None or any(before.get(n) != getattr(card, n) for n in watched)
         result = None
@@ -166,6 +185,14 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
             cards.record_credential_change(card, self.context["request"].user, credential["store_name"], "added")
         self.instance = card
         return card
+
+
+def _typed(serializer_class, data, name: str) -> dict:
+    """`data` checked field by field against its typed serializer; the errors name the field."""
+    serializer = serializer_class(data=data, partial=True)
+    if not serializer.is_valid():
+        raise serializers.ValidationError({name: serializer.errors})
+    return dict(serializer.validated_data)
 
 
 def _api_errors(error: DjangoValidationError) -> dict:

@@ -3,9 +3,11 @@
 Each toggle the documents name is a real column with the documents' wording as help text, so it
 can be filtered, audited (CardChange) and migrated like any other. Secrets are encrypted at rest.
 """
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from ..endpoints import check_endpoint
 from ..fields import EncryptedTextField
 from ..pos.registry import SECRET_FIELDS, VENDORS
 from .platform import Company, RetailStore, User
@@ -220,6 +222,14 @@ class IntegrationCard(models.Model):
     def __str__(self) -> str:
         where = self.store.name if self.store_id else self.company.name
         return f"{self.get_vendor_display()} ({self.get_kind_display().lower()}) - {where}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.vendor in VENDORS:
+            try:
+                check_endpoint(self.vendor, self.api_endpoint)
+            except ValidationError as refused:
+                raise ValidationError({"api_endpoint": refused.messages}) from refused
 
     @property
     def endpoint(self) -> str:

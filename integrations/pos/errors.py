@@ -73,6 +73,12 @@ class Refused(PosError):
     fix = "Correct what the POS names and try again."
 
 
+class EndpointNotAllowed(PosError):
+    """The card's API address is not one its credentials may be sent to (integrations/endpoints.py)."""
+
+    category = "endpoint"
+
+
 class UnsupportedFeature(PosError):
     """The vendor's API has no such operation (anymail's unsupported_feature)."""
 

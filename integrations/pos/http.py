@@ -8,6 +8,7 @@ request carries an idempotency key: a retried order push must not create a secon
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -215,12 +216,27 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+EXCERPT = 120  # characters of a POS's own words kept in a message (and so in a run or a card's last test)
+
+
+def excerpt(text: str) -> str:
+    """A short, plain excerpt of what a POS said: no markup, no control characters, at most EXCERPT long.
+    A message is shown and stored, so an unexpected page behind the address is never echoed whole."""
+    plain = re.sub(r"<[^>]*>", " ", text or "")
+    plain = " ".join("".join(c if c.isprintable() else " " for c in plain).split())
+    return plain[:EXCERPT] + ("..." if len(plain) > EXCERPT else "") if plain else "no reason given"
+
+
 def _reason(response: requests.Response) -> str:
-    """The POS's own words for a refusal, from the body shapes the vendors use."""
+    """The POS's own words for a refusal, from the body shapes the vendors use, as a short excerpt."""
+    return excerpt(_raw_reason(response))
+
+
+def _raw_reason(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return (response.text or "no reason given").strip()[:300]
+        return "its answer was not JSON" if len(response.text or "") > EXCERPT else (response.text or "")
     if isinstance(body, dict):
         for key in ("message", "Message", "error", "detail"):
             if isinstance(body.get(key), str) and body[key]:

@@ -3,6 +3,7 @@ by import side effect. Everything outside the vendor packages reads vendor facts
 from .alleaves import AlleavesClient
 from .base import PosClient
 from .dutchie import DutchieClient
+from .errors import EndpointNotAllowed
 from .flowhub import FlowhubClient
 from .records import ClientConfig
 from .spec import ECOMMERCE, POS_SETTINGS, VendorSpec, union
@@ -12,6 +13,18 @@ VENDORS: dict[str, VendorSpec] = {vendor: cls.spec for vendor, cls in CLIENTS.it
 
 
 def client_for(vendor: str, config: ClientConfig) -> PosClient:
+    """The vendor's client for one location. Every client is made here, so no credential is ever sent to an
+    address the endpoint rules refuse, whatever was stored before the rules existed."""
+    from django.core.exceptions import ValidationError
+
+    from ..endpoints import check_endpoint
+
+    try:
+        check_endpoint(vendor, config.endpoint)
+    except ValidationError as refused:
+        raise EndpointNotAllowed(f"Canopy did not call {config.endpoint}: {' '.join(refused.messages)}",
+                                 "Correct the API endpoint on the card, or leave it blank for the POS's own "
+                                 "address.") from refused
     return CLIENTS[vendor](config)
 
 
@@ -29,4 +42,5 @@ SETTING_FIELDS: tuple[str, ...] = union(
     [n for s in VENDORS.values() for k in s.kinds.values() for n in k.settings] + list(POS_SETTINGS))
 SECRET_FIELDS: tuple[str, ...] = union(n for s in VENDORS.values() for k in s.kinds.values() for n in k.fields
                                        if n in s.sensitive)
+HIDDEN_FIELDS: frozenset[str] = frozenset(n for s in VENDORS.values() for n in s.hidden)
 CLIENT_FIELDS: tuple[str, ...] = union(n for s in VENDORS.values() for n in s.kinds[ECOMMERCE].client_fields)

@@ -80,6 +80,7 @@ class VendorSpec:
     known_hosts: the hosts a production card may point at without an allowlist entry.
     kinds: the card kinds this vendor offers, each with its CardShape.
     sensitive: credentials that are secrets (encrypted on the card, never shown back).
+    hidden: secrets of which not even the last 4 characters are shown (passwords, PINs).
     features: the named capabilities the client offers (`"cancel_order" in spec.features`).
     order_statuses: the POS's order status words (lower case) -> ours (ORDER_STATUSES).
     mapping: how the menu reads this POS's products (catalog/mapping), named rules the documents give per
@@ -94,6 +95,7 @@ class VendorSpec:
     kinds: dict[str, CardShape]
     sensitive: frozenset[str]
     features: frozenset[str]
+    hidden: frozenset[str] = frozenset()
     known_hosts: tuple[str, ...] = ()
     order_statuses: dict[str, str] = field(default_factory=dict)
     mapping: frozenset[str] = frozenset()

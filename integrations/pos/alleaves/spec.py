@@ -30,6 +30,7 @@ SPEC = VendorSpec(
         ),
     },
     sensitive=frozenset({"password"}),
+    hidden=frozenset({"password"}),
     features=frozenset({"rooms", "products", "inventory", "orders", "order_statuses", "customers", "transactions",
                         "create_customer", "find_patient"}),
     order_statuses={"open": "submitted", "in_progress": "accepted", "ready": "ready", "completed": "completed",

@@ -52,6 +52,7 @@ SPEC = VendorSpec(
         ),
     },
     sensitive=frozenset({"api_key", "master_pin"}),
+    hidden=frozenset({"master_pin"}),
     features=frozenset({"rooms", "products", "inventory", "incremental_inventory", "orders", "order_statuses",
                         "cancel_order", "customers", "transactions", "create_customer", "update_customer",
                         "find_patient"}),

@@ -35,8 +35,8 @@ _WHITESPACE = b" \t\r\n"
 class JsonRecord:
     """One element of the array: its digest and its value; or, when the caller knows it (`known(digest)`
     answered something), what `known` answered as the value, and the record is not parsed. With `trusted`,
-    `data` holds the record's bytes (as sent; re-serialised for those ijson read), and `vouched` says that
-    `trusted` vouched for them: then `value` is what it answered, and the record was not parsed."""
+    every record's `data` holds its bytes (as sent; re-serialised for those ijson read), and `vouched` says
+    that `trusted` vouched for them: then `value` is what it answered, and the record was not parsed."""
 
     digest: str
     value: Any = None
@@ -115,7 +115,7 @@ def _parse(piece: bytes, known: Callable[[str], Any] | None,
     key; None when the piece is not complete records (a cut inside a string, or broken JSON)."""
     digest = digest_of(piece)
     if known is not None and (held := known(digest)):
-        return [JsonRecord(digest, held, True)]
+        return [JsonRecord(digest, held, True, data=piece if trusted is not None else None)]
     if trusted is not None and (answer := trusted(piece)) is not None:
         return [JsonRecord(digest, answer, data=piece, vouched=True)]
     try:
@@ -134,7 +134,7 @@ def _record(value: Any, known: Callable[[str], Any] | None,
     data = orjson.dumps(value)
     digest = digest_of(data)
     if known is not None and (held := known(digest)):
-        return JsonRecord(digest, held, True)
+        return JsonRecord(digest, held, True, data=data if trusted is not None else None)
     return JsonRecord(digest, value, data=data if trusted is not None else None)
 
 

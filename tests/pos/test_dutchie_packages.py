@@ -102,6 +102,8 @@ def test_product_id_is_read_from_the_bytes_only_when_they_say_it_plainly():
     assert product_id_of(orjson.dumps(package(123, 7, {1001: 2.0}, description='x"productId":9'))) == "123"
     # A brace in a string unbalances the count: not vouched for, so parsed (slower, never wrong).
     assert product_id_of(orjson.dumps(package(123, 7, {1001: 2.0}, description="{"))) is None
+    # A nested object starting with the item's first key: where jsonstream's cut can go wrong.
+    assert product_id_of(orjson.dumps(package(123, 7, {1001: 2.0}, lineage=[{"unitWeightUnit": "g"}]))) is None
     two = item + b"," + orjson.dumps(package(124, 8, {1001: 1.0}))
     assert product_id_of(two) is None  # two items in one piece (one lacked the first key)
     assert product_id_of(item[:-40]) is None  # cut inside the item: unbalanced
@@ -138,6 +140,27 @@ def test_the_spool_groups_packages_by_product_as_ijson_reads_them(size):
 ])
 def test_odd_feeds_group_as_ijson_reads_them(body, size):
     assert comparable(grouped(spool_of(body, size))) == comparable(reference_groups(body))
+
+
+def test_a_known_item_is_named_by_the_callers_answer_and_kept_for_a_product_with_a_new_package():
+    # A resync: the caller knows the first item (a product last written from it alone); a second package of
+    # that product has appeared since. The known item is not parsed, but grouped and kept all the same.
+    items = [package(5, 801, {1001: 2.0}), package(6, 802, {1001: 1.0}), package(5, 803, {1002: 4.0})]
+    answers = {digest_of(orjson.dumps(items[0])): ("5", "SKU-5", 2.0)}
+    asked = []
+
+    def known(digest):
+        asked.append(digest)
+        return answers.get(digest)
+
+    spool = PackageSpool()
+    for record in iter_records(chunked(orjson.dumps(items), 64), known=known, trusted=product_id_of):
+        assert record.known == (record.digest in answers)
+        spool.add(record)
+    assert len(asked) == 3
+    assert grouped(spool) == {"5": [items[0], items[2]], "6": [items[1]]}
+    packages = dict(spool.products())
+    assert combined_digest(p[2] for p in packages["5"]) not in answers  # so the product is read again
 
 
 def test_a_spool_larger_than_its_memory_goes_to_disk_and_reads_back():

@@ -327,7 +327,10 @@ class DutchieClient(PosClient):
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
         with PackageSpool() as spool:
-            for record in self.http.iter_json_records("/inventory", params=params, trusted=product_id_of):
+            # The caller's `known` only names the product of a package here; pass 2 decides what is skipped.
+            records = self.http.iter_json_records("/inventory", params=params, trusted=product_id_of,
+                                                  known=known if incremental else None)
+            for record in records:
                 spool.add(record)
             products = spool.products()
             while batch := list(itertools.islice(products, self.details_batch)):

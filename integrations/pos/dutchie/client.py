@@ -4,8 +4,8 @@ Contract: ../shared/reference/POS-APIS.md section 1 and the official OpenAPI (du
 HTTP Basic with the location API key as the username and an empty password; each key belongs to one
 location and carries permission "roles" (Inventory, Reporting, Customer, PreOrder, Room): a missing
 role answers 403, a wrong key 401 with an empty body. Endpoints, field mapping and limits are listed
-in docs/pos/dutchie.md. This module makes the calls; parse.py reads and writes Dutchie's JSON, and
-http.py holds Dutchie's limits and error words.
+in docs/pos/dutchie.md. This module makes the calls; parse.py reads and writes Dutchie's JSON, http.py
+holds Dutchie's limits and error words, connection.py Test Connection's checks of customer types and roles.
 """
 import itertools
 import logging
@@ -32,6 +32,7 @@ from ..records import (
     PushResult,
     Room,
 )
+from .connection import check_customer_types, check_permissions
 from .http import DutchieHttp, limit_for
 from .parse import (
     ProductNames,
@@ -40,7 +41,6 @@ from .parse import (
     detail_extras,
     editable_values,
     iso,
-    missing_customer_types,
     order_customer_values,
     preorder_body,
     preorder_status,
@@ -54,16 +54,6 @@ from .parse import (
 from .spec import SPEC
 
 logger = logging.getLogger(__name__)
-
-# L1: what the loyalty program reads, and the cheapest call that proves the key's role for it. /products
-# and /inventory share the Inventory role, so one probe covers both: /products changed since "now" is
-# (nearly) empty, where /inventory has no filter and no paging and can be 100,000 items.
-LOYALTY_PROBES = (
-    ("Customer", "customers", "/customer/customers-paginated", lambda now: {"PageNumber": 0, "PageSize": 1}),
-    ("Reporting", "transactions", "/reporting/transactions",
-     lambda now: {"FromDateUTC": iso(now - timedelta(minutes=1)), "ToDateUTC": iso(now)}),
-    ("Inventory", "products, inventory", "/products", lambda now: {"fromLastModifiedDateUTC": iso(now)}),
-)
 
 # Dutchie matches a retried /preorder/submit by ConsumerKey header + idempotencyKey body field. The
 # ConsumerKey names the integrator, so it must stay the same across processes and restarts: a fixed GUID.
@@ -113,65 +103,8 @@ class DutchieClient(PosClient):
                                                 "state": identity.get("state")}}
         result = ConnectionResult(True, f"Connected to {name}.", details)
         if purpose == "loyalty":
-            return self._check_permissions(result)
-        return self._check_customer_types(result, location_type)
-
-    def _check_customer_types(self, result: ConnectionResult, location_type: str) -> ConnectionResult:
-        """D2. The connection works either way, so `ok` stays True: missing types are a warning the card
-        shows (orders and signups of those customers cannot be typed right), not a failed connection."""
-        try:
-            types = self.http.get_json("/customer/customer-types")
-        except Forbidden:
-            result.message += (" Could not check the customer types (D2): this key lacks the Customer "
-                               "permission.")
-            result.details["customer_types_checked"] = False
-            return result
-        except PosError as error:
-            result.message += f" Could not check the customer types (D2): {error.message}"
-            result.details["customer_types_checked"] = False
-            return result
-        shown, missing, missing_optional = missing_customer_types(types, location_type)
-        result.details.update(customer_types_checked=True, customer_types=shown, missing_customer_types=missing,
-                              missing_optional_customer_types=missing_optional)
-        if missing:
-            store = f"a {location_type} store" if location_type != "both" else "a medical and recreational store"
-            result.message += (f" Warning: Dutchie does not show the customer type(s) {_and(missing)}, which "
-                               f"{store} needs (D2). Show them for this location in Dutchie's customer type "
-                               "settings.")
-        if missing_optional:
-            result.message += (f" Note: {_and(missing_optional)} {'is' if len(missing_optional) == 1 else 'are'} "
-                               "not shown either; show them if the store serves out-of-state customers.")
-        return result
-
-    def _check_permissions(self, result: ConnectionResult) -> ConnectionResult:
-        """L1: one cheap call per permission the loyalty program needs; a 403 means the role is missing."""
-        now = datetime.now(UTC)
-        missing, unchecked = [], []
-        for role, data, path, params in LOYALTY_PROBES:
-            try:
-                self.http.request("GET", path, params=params(now), stream=True).close()
-            except Forbidden:
-                missing.append((role, data))
-            except Unauthorized as error:
-                return ConnectionResult.failed(error)
-            except PosError as error:
-                unchecked.append(f"{role} ({data}): {error.message}")
-        result.details["missing_permissions"] = [role for role, _ in missing]
-        result.details["missing_data"] = [data for _, data in missing]
-        if missing:
-            named = _and([f"{role} ({data})" for role, data in missing])
-            result.ok = False
-            result.message += (f" But this key lacks the {named} permission{'s' if len(missing) > 1 else ''}, which "
-                               "the loyalty program needs. Ask Dutchie (or the store's Dutchie admin) to add "
-                               f"{'them' if len(missing) > 1 else 'it'} to this API key, then test again.")
-        if unchecked:
-            result.ok = False
-            result.details["unchecked_permissions"] = unchecked
-            result.message += " Could not check: " + "; ".join(unchecked)
-        if result.ok:
-            result.message += (" The key has the Customer, Reporting and Inventory permissions the loyalty "
-                               "program needs.")
-        return result
+            return check_permissions(self.http, result)
+        return check_customer_types(self.http, result, location_type)
 
     def _whoami(self) -> dict:
         if self._identity is None:
@@ -462,10 +395,6 @@ class DutchieClient(PosClient):
                 logger.warning("Dutchie POS product names for sale lines unavailable: %s", error)
             self._product_lookup = lookup
         return self._product_lookup
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _int_id(value: str, what: str) -> int:

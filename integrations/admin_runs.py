@@ -60,9 +60,10 @@ class SyncRunAdmin(CompanyScopedAdmin):
             return JsonResponse({"message": "Use the Sync button."}, status=405)
         dry_run = request.POST.get("dry_run") == "1"
         user = request.user
-        # A dry run writes nothing, so whoever configures the card may preview; a real sync needs run_sync.
+        # A dry run writes nothing, so whoever configures the card may preview; a real sync needs the sync
+        # permission.
         allowed = user.has_perm("integrations.change_integrationcard") if dry_run else user.has_perm(
-            "integrations.run_sync")
+            "integrations.sync_integrationcard")
         if not allowed:
             return JsonResponse({"message": "You may not start a sync: ask a manager."}, status=403)
         cards = scope_to_company(IntegrationCard.objects.all(), user, "company")

@@ -8,6 +8,7 @@ PosError for a failure the store can act on.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 
@@ -24,7 +25,16 @@ STREAMS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 def register_stream(name: str, runner_path: str, kinds: tuple[str, ...] = ("ecommerce",)) -> None:
-    STREAMS[name] = (runner_path, kinds)
+    """Make `name` runnable. Two apps defining one name would silently swap each other's runner, so a
+    second definition is refused; the same definition again is a no-op (Django may call an AppConfig's
+    ready() more than once, e.g. when a test overrides INSTALLED_APPS)."""
+    definition = (runner_path, tuple(kinds))
+    known = STREAMS.get(name)
+    if known is not None and known != definition:
+        raise ImproperlyConfigured(
+            f"The sync stream {name!r} is already registered (runner {known[0]}, card kinds {', '.join(known[1])}); "
+            f"it cannot also be {runner_path} for {', '.join(definition[1])}. Give the new stream a name of its own.")
+    STREAMS[name] = definition
 
 
 def get_runner(name: str) -> Callable:

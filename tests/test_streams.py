@@ -30,7 +30,8 @@ def test_the_same_stream_for_other_card_kinds_is_a_second_definition(registry):
 def test_the_same_definition_again_is_a_no_op(registry):
     before = dict(registry)
     apps.get_app_config("catalog").ready()  # Django may call ready() twice
-    streams.register_stream("inventory", "catalog.sync.run_inventory_stream", kinds=["ecommerce"])
+    streams.register_stream("inventory", "catalog.sync.run_inventory_stream", kinds=["ecommerce"],
+                            diff_labels="catalog.diffs.DIFF_LABELS")
     assert registry == before
 
 
@@ -38,3 +39,8 @@ def test_new_names_register(registry):
     streams.register_stream("customers", "loyalty.sync.run_customers_stream", kinds=("loyalty",))
     assert streams.streams_for("loyalty") == ["customers"]
     assert "customers" not in streams.streams_for("ecommerce")
+
+
+def test_a_streams_diff_labels_are_the_words_its_run_page_shows(registry):
+    assert streams.diff_labels("inventory")["unit_price"] == "Price"
+    assert streams.diff_labels("no-such-stream") == {}

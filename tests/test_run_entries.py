@@ -7,12 +7,7 @@ from integrations import sync
 from integrations.models import SyncRunEntry
 from integrations.sandbox import services
 from tests.factories import IntegrationCardFactory, SyncRunEntryFactory, SyncRunFactory
-
-
-def run_sync(card):
-    run = sync.execute_run(sync.enqueue_sync(card)[0].pk)
-    assert run.status in ("succeeded", "partial"), run.message
-    return run
+from tests.support import run_sync
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.ingest import ENTRIES_PER_PAGE, Ingestor
 from catalog.mapping.types import Decision, MappedProduct
 from catalog.models import Product, ReviewItem
-from integrations.models import IntegrationCard
+from tests.factories import IntegrationCardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def product(pos_id: str, **values) -> MappedProduct:
 
 @pytest.fixture
 def card(store_a):
-    return IntegrationCard.objects.create(company=store_a.company, store=store_a, vendor="dutchie")
+    return IntegrationCardFactory(store=store_a)
 
 
 def sync(store, card, *pages, failed=(), **options):
@@ -98,12 +98,10 @@ def test_r8_unchanged_resync_writes_nothing(store_a, card):
 def test_r8_constant_queries_per_page_whatever_its_size(store_a, company_a, kind):
     """Pages of 10, 100 and 1,000 products (a tenth flagged, one failed record each) take the same
     number of queries."""
-    from tests.factories import RetailStoreFactory
-
     counts = []
     for size in (10, 100, 1000):
-        store = RetailStoreFactory(company=company_a)
-        card = IntegrationCard.objects.create(company=company_a, store=store, vendor="dutchie")
+        card = IntegrationCardFactory(store__company=company_a)
+        store = card.store
         page = [product(f"{size}-{i}", flags=["Unknown POS category"] if i % 10 == 0 else []) for i in range(size)]
         if kind == "changed":
             sync(store, card, page)
@@ -261,7 +259,7 @@ def test_d13_product_missing_from_feed_is_zeroed_not_deleted(store_a, card):
 
 
 def test_d13_only_this_cards_products_are_zeroed(store_a, card):
-    other = IntegrationCard.objects.create(company=store_a.company, store=store_a, vendor="flowhub")
+    other = IntegrationCardFactory(store=store_a, vendor="flowhub")
     sync(store_a, other, [product("F1")])
     sync(store_a, card, [product("D1")])
     _, finish = sync(store_a, card, [product("D2")])

@@ -23,6 +23,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(model_name="syncrunentry",
                             index=models.Index(fields=["run", "status"], name="integration_run_id_e65082_idx")),
+        migrations.AlterField(model_name="syncrunentry", name="pos_id",
+                              field=models.CharField(blank=True, max_length=64, verbose_name="POS ID")),
         migrations.AddField(
             model_name="syncrunentry",
             name="diff",

@@ -90,7 +90,7 @@ class SyncRunEntry(models.Model):
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="entries")
     status = models.CharField(max_length=16, choices=Status.choices)
-    pos_id = models.CharField(max_length=64, blank=True)
+    pos_id = models.CharField("POS ID", max_length=64, blank=True)
     name = models.CharField(max_length=300, blank=True)
     message = models.TextField(blank=True)
     diff = models.JSONField(default=dict, blank=True,

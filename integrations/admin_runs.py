@@ -45,7 +45,10 @@ def readable(value) -> str:
     if isinstance(value, int | float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, dict):
-        return " ".join(readable(part) for part in value.values())
+        # Named parts, not the dict's order: PostgreSQL's jsonb keeps keys in an order of its own.
+        if value.keys() <= {"value", "unit"}:
+            return " ".join(readable(value[part]) for part in ("value", "unit") if part in value)
+        return ", ".join(f"{name} {readable(part)}" for name, part in sorted(value.items()))
     if isinstance(value, list):
         return ", ".join(readable(part) for part in value)
     return str(value)

@@ -21,10 +21,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.urls import path
 from django.utils import timezone
 
-from ..faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
-from ..generate import DISCOUNT_GROUPS, STRAIN_SPELLINGS, TERPENES, CustomerSpec, ProductSpec, TransactionSpec
-from ..models import RecordKind, SandboxLocation, SandboxRecord, SandboxToken, Vendor
-from .base import Row, SandboxVendor
+from ...faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
+from ...generate import DISCOUNT_GROUPS, STRAIN_SPELLINGS, TERPENES, CustomerSpec, ProductSpec, TransactionSpec
+from ...models import RecordKind, SandboxLocation, SandboxRecord, SandboxToken, Vendor
+from ..base import Row, SandboxVendor
 
 # Rooms every sandbox location has; the last one holds stock that is not for sale (F1 room filter, D14).
 ROOMS = [("Sales Floor", True), ("Back Stock", True), ("Display Case", True), ("Quarantine - Not For Sale", False)]

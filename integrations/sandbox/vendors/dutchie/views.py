@@ -20,11 +20,11 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .. import generate
-from ..faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
-from ..generate import CustomerSpec, ProductSpec, TransactionSpec
-from ..models import RecordKind, SandboxLocation, SandboxRecord
-from .base import Row, SandboxVendor
+from ... import generate
+from ...faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
+from ...generate import CustomerSpec, ProductSpec, TransactionSpec
+from ...models import RecordKind, SandboxLocation, SandboxRecord
+from ..base import Row, SandboxVendor
 
 ROLES = ("Inventory", "Reporting", "Customer", "PreOrder", "Room")
 ANY_ROLE = "any"

@@ -23,11 +23,11 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import generate
-from ..faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
-from ..generate import CustomerSpec, ProductSpec, TransactionSpec
-from ..models import RecordKind, SandboxLocation, SandboxRecord, SandboxToken
-from .base import Row, SandboxVendor
+from ... import generate
+from ...faults import VendorErrors, json_body, sandbox_endpoint, stream_json_array
+from ...generate import CustomerSpec, ProductSpec, TransactionSpec
+from ...models import RecordKind, SandboxLocation, SandboxRecord, SandboxToken
+from ..base import Row, SandboxVendor
 
 # Areas of the simulated store: (id offset, parent offset, name, area_type, priority, returnable, deleted).
 # The real store has "Sales Floor" (Retail), a quarantine area and a not-for-sale area (both "Damaged"),

@@ -173,6 +173,8 @@ def test_d1_d13_the_menu_shows_the_sum_with_the_threshold_applied_to_it(packed):
 
 def test_d13_each_package_under_the_threshold_but_the_sum_above_it_is_on_the_menu(packed):
     pid, other = multi_package(packed, 2)
+    run_sync(packed)
+    assert menu(packed)[other] > 0
     # Threshold 5: packages of 3 and 3 are each under it, their sum is not.
     set_packages(packed, pid, [(1001, 3.0), (1002, 3.0)], threshold=5)
     set_packages(packed, other, [(1001, 2.0), (1002, 2.0)], threshold=5)  # the sum at 4: Dutchie hides it
@@ -208,7 +210,8 @@ def test_a_changed_package_updates_the_sum_and_an_unchanged_resync_still_skips(p
     pid = several[0]
     items = served(packed)[pid]
     record = record_of(packed, pid)
-    extra = record.data["packages"][0]
+    extra = next(package for package in record.data["packages"]
+                 if package["inventoryId"] in {item["inventoryId"] for item in items})
     before = menu(packed)[pid]
     extra["quantityAvailable"] = float(extra["quantityAvailable"]) + 10
     extra["roomQuantities"][0]["quantityAvailable"] += 10

@@ -202,7 +202,8 @@ class DutchieClient(PosClient):
             kept = {room: qty for room, qty in product.room_quantities.items() if room in rooms}
             if not kept or sum(kept.values()) <= 0:
                 return
-            product.quantity = sum(kept.values())
+            # The stock counted, as Alleaves' areas: packages of one product add up these (packages.py).
+            product.quantity, product.room_quantities = sum(kept.values()), kept
             names = [str(r.get("room") or "") for r in item.get("roomQuantities") or []
                      if isinstance(r, dict) and str(r.get("roomId")) in kept]
             product.room_name = ", ".join(name for name in names if name)

@@ -168,7 +168,7 @@ class DutchieClient(PosClient):
             while batch := list(itertools.islice(products, self.details_batch)):
                 read = []  # per product of the batch: a KnownRecord, or (id, digest, its items)
                 for pos_id, packages in batch:
-                    digest = combined_digest(package[2] for package in packages)
+                    digest = combined_digest(spool.digest(package) for package in packages)
                     if pos_id in changed:
                         digest = digest_of(digest.encode() + orjson.dumps(details[pos_id], option=orjson.OPT_SORT_KEYS))
                     elif incremental and known is not None and (held := known(digest)) is not None:

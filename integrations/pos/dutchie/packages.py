@@ -19,6 +19,7 @@ changed, new or vanished package changes the combined digest), and memory holds 
 rather than the feed (100,000+ items, 100+ MB). A product with a single package keeps its item's own digest,
 so what was stored before packages were grouped is still recognised.
 """
+import array
 import dataclasses
 import re
 import tempfile
@@ -31,14 +32,11 @@ from ..errors import BadResponse
 from ..jsonstream import JsonRecord, digest_of
 from ..records import PosProduct
 
-# Up to this much of the feed stays in memory; beyond, the spool is a file on disk.
-SPOOL_IN_MEMORY = 16 << 20
+DIGEST_SIZE = 16  # jsonstream's digests: xxh3-128, 32 hex digits
 _PRODUCT_ID_KEY = b'"productId":'
 _PRODUCT_ID = re.compile(rb'"productId":(\d+)[,}]')
 # Ours, beside the item in PosProduct.raw: every package counted, for the product page's explanation (X3).
 PACKAGES_KEY = "canopy_packages"
-
-Package = tuple[int, int, str]  # (offset in the spool, length, digest of the item's bytes as sent)
 
 
 def product_id_of(piece: bytes) -> str | None:
@@ -121,14 +119,17 @@ def _summary(package: PosProduct) -> dict[str, Any]:
 
 class PackageSpool:
     """Pass 1's store (see the module's docstring): the items' bytes in a temporary file, and per product id,
-    in the order first seen, its packages as (offset, length, digest). Items without a product id are
-    kept one by one (never merged together); catalog reports them."""
+    in the order first seen, its packages' numbers. A package is a number: where its bytes end in the file
+    and its digest are kept in two flat arrays (a 100,000-item feed costs a few MB, not a Python object per
+    item). Items without a product id are kept one by one (never merged together); catalog reports them."""
 
-    def __init__(self, in_memory: int = SPOOL_IN_MEMORY):
-        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)
-        self._end = 0
-        # product id -> its one package, or a list of them (most products have one: a tuple is smaller).
-        self._products: dict[str | int, Package | list[Package]] = {}
+    def __init__(self):
+        # On disk from the first byte: a feed of 100 MB and more must not sit in memory.
+        self._file = tempfile.TemporaryFile()
+        self._ends = array.array("q")  # package -> where its bytes end (the previous one's end is its start)
+        self._digests = bytearray()  # package -> its digest, DIGEST_SIZE raw bytes
+        # product id -> its one package, or a list of them (most products have one).
+        self._products: dict[str | int, int | list[int]] = {}
         self._unnamed = 0
 
     def __enter__(self) -> "PackageSpool":
@@ -139,7 +140,7 @@ class PackageSpool:
 
     def close(self) -> None:
         self._file.close()
-        self._products = {}
+        self._products, self._ends, self._digests = {}, array.array("q"), bytearray()
 
     def __len__(self) -> int:
         return len(self._products)
@@ -162,8 +163,9 @@ class PackageSpool:
             key = self._unnamed
         data = record.data if record.data is not None else orjson.dumps(record.value)
         self._file.write(data)
-        package = (self._end, len(data), record.digest)
-        self._end += len(data)
+        package = len(self._ends)
+        self._ends.append((self._ends[-1] if package else 0) + len(data))
+        self._digests += bytes.fromhex(record.digest)
         held = self._products.get(key)
         if held is None:
             self._products[key] = package
@@ -172,19 +174,23 @@ class PackageSpool:
         else:
             self._products[key] = [held, package]
 
-    def products(self) -> Iterator[tuple[str, list[Package]]]:
+    def products(self) -> Iterator[tuple[str, list[int]]]:
         """(product id, its packages) in the order first seen; "" for an item without a product id."""
         for key, held in self._products.items():
             yield (key if isinstance(key, str) else ""), (held if isinstance(held, list) else [held])
 
-    def items(self, package: Package, what: str = "Dutchie's answer to GET /inventory") -> list[Any]:
+    def digest(self, package: int) -> str:
+        """The digest of the package's bytes as sent (jsonstream's)."""
+        return self._digests[package * DIGEST_SIZE:(package + 1) * DIGEST_SIZE].hex()
+
+    def items(self, package: int, what: str = "Dutchie's answer to GET /inventory") -> list[Any]:
         """One package's item, parsed: [item]. A piece vouched for can still hold several values when an
         item lacked both the first key and a productId (it was cut with the one before it): then each,
         as jsonstream would have read them (by_product sorts them out). Bytes that do not parse at all are
         a broken answer, as jsonstream would have said."""
-        offset, length, _ = package
-        self._file.seek(offset)
-        data = self._file.read(length)
+        start = self._ends[package - 1] if package else 0
+        self._file.seek(start)
+        data = self._file.read(self._ends[package] - start)
         try:
             return [orjson.loads(data)]
         except orjson.JSONDecodeError:

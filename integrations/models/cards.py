@@ -8,6 +8,7 @@ from django.db import models
 
 from ..fields import EncryptedTextField
 from .platform import Company, RetailStore, User
+from .typed import TypedDatesModel
 
 
 class Vendor(models.TextChoices):
@@ -65,7 +66,7 @@ def default_synced_fields() -> list[str]:
     return list(SYNCABLE_FIELDS)
 
 
-class IntegrationCard(models.Model):
+class IntegrationCard(TypedDatesModel):
     """One POS connection: an ecommerce card of a retail store, or the company's Dutchie marketing +
     loyalty card (which holds one credential per location, see LoyaltyCredential)."""
 

@@ -6,7 +6,7 @@ cool-off passes or `manage.py axes_reset` clears it.
 """
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 
 
 def lockout_message() -> str:
@@ -23,7 +23,8 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     from django.contrib import admin
 
     context = {**admin.site.each_context(request), "title": "Signing in is paused", "message": message}
-    return TemplateResponse(request, "admin/locked_out.html", context, status=429)
+    # Rendered now: the middleware that returns it runs after the template-response phase.
+    return render(request, "admin/locked_out.html", context, status=429)
 
 
 def client_ip(request: HttpRequest) -> str:

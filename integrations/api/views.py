@@ -26,6 +26,15 @@ class TokenView(ObtainAuthToken):
     # DRF's token view names its own parsers; these are the API's defaults (JSON with a nesting limit).
     parser_classes = [DepthLimitedJSONParser, FormParser, MultiPartParser]
 
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            # django-axes marks the request it authenticated (DRF's wrapper); its middleware, which
+            # answers with the lockout message, reads Django's own request.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
+
 
 class CompanyViewSet(CompanyScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     company_path = ""

@@ -74,7 +74,7 @@ class IntegrationCardViewSet(CompanyScopedViewMixin, mixins.CreateModelMixin, mi
         stream = body.validated_data["stream"]
         if stream not in streams_for(card.kind):
             known = ", ".join(streams_for(card.kind)) or "none"
-            raise ValidationError({"stream": f"This card has no stream called {stream!r}; it has: {known}."})
+            raise ValidationError({"stream": [f"This card has no stream called {stream!r}; it has: {known}."]})
         run, joined = sync.enqueue_sync(card, stream, SyncRun.Trigger.API, request.user,
                                         dry_run=body.validated_data["dry_run"])
         return Response(SyncRunSerializer(run).data, status=200 if joined else 202)

@@ -16,3 +16,6 @@ urlpatterns = [
 ]
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
+
+# The API's unknown addresses answer in JSON, like every other API error.
+handler404 = "integrations.views.not_found"

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Real-looking keys for a production environment (never used for anything but these checks).
 PROD_SECRET_KEY = "p7#Lq2!vZ9@xK4$mN8^rT1&wY6*bC3(dF5)gH0_jQ-uE+sA=oI~"
 PROD_FERNET_KEY = "q2Yb0hm4jT1bVwz7n0yQ2GkqS5dYb8Wc1fA3r6tU9xE="
+DEV_FERNET_KEY = settings.DEV_FIELD_ENCRYPTION_KEY
 PRODUCTION = {"CANOPY_MODE": "production", "SECRET_KEY": PROD_SECRET_KEY, "FIELD_ENCRYPTION_KEY": PROD_FERNET_KEY,
               "ALLOWED_HOSTS": "canopy.example.com,testserver"}
 # Variables of the developer's or CI's shell that would change what is being checked.
@@ -47,7 +48,7 @@ def test_production_mode_passes_check_deploy_with_no_warnings(tmp_path):
     ({"CANOPY_MODE": "production", "SECRET_KEY": PROD_SECRET_KEY}, "FIELD_ENCRYPTION_KEY"),
     ({"CANOPY_MODE": "production", "FIELD_ENCRYPTION_KEY": PROD_FERNET_KEY}, "SECRET_KEY"),
     ({"CANOPY_MODE": "production", "SECRET_KEY": PROD_SECRET_KEY,
-      "FIELD_ENCRYPTION_KEY": f"{PROD_FERNET_KEY},Y2Fub3B5LWRldmVsb3BtZW50LW9ubHkta2V5LTAwMDA="}, "FIELD_ENCRYPTION_KEY"),
+      "FIELD_ENCRYPTION_KEY": f"{PROD_FERNET_KEY},{DEV_FERNET_KEY}"}, "FIELD_ENCRYPTION_KEY"),
 ], ids=["debug-off-dev-secret", "debug-off-dev-fernet", "production-dev-fernet", "production-dev-secret",
         "production-dev-fernet-among-keys"])
 def test_development_keys_are_refused_whenever_debug_is_off(tmp_path, env, refused):
@@ -159,8 +160,9 @@ def test_pages_have_nothing_the_policy_blocks(client, specialist, manager_a, sto
                                      raw=[{"sku": "SKU-1"}])
     assert_csp_clean(client.get("/admin/login/"), "/admin/login/")
     client.force_login(specialist)
-    for url in ("/admin/", "/admin/integrations/integrationcard/", f"/admin/integrations/integrationcard/{card.pk}/change/",
-                "/admin/integrations/integrationcard/add/", "/admin/integrations/retailstore/add/",
+    for url in ("/admin/", "/admin/integrations/integrationcard/",
+                f"/admin/integrations/integrationcard/{card.pk}/change/", "/admin/integrations/integrationcard/add/",
+                "/admin/integrations/retailstore/add/",
                 f"/admin/integrations/retailstore/{store_a.pk}/change/", "/admin/integrations/user/add/",
                 "/admin/catalog/product/", f"/admin/catalog/product/{product.pk}/change/",
                 "/admin/catalog/reviewitem/", f"/admin/catalog/reviewitem/{item.pk}/change/",

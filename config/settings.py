@@ -1,8 +1,9 @@
 """Canopy settings.
 
 Every value comes from the environment (django-environ) and every one is optional: with nothing set,
-Canopy runs for development on SQLite with django-q2's ORM broker. `CANOPY_MODE=production` refuses
-to start with the development SECRET_KEY or encryption key.
+Canopy runs for development on SQLite with django-q2's ORM broker. With DEBUG off (as
+`CANOPY_MODE=production` makes it) Canopy refuses to start with the development SECRET_KEY or
+encryption key.
 """
 import os
 from pathlib import Path

@@ -184,3 +184,17 @@ def test_sandbox_change_data_with_huge_count_is_refused(client, specialist):
                            {"action": "add", "count": str(10**30), "fraction": "0.05", "factor": "1.1"}, follow=True)
     assert response.status_code == 200
     assert "Not changed" in response.content.decode()
+
+
+def test_admin_json_fields_of_company_models_use_the_limit(rf, specialist, store_a):
+    """The card form's free JSON fields (category and lab unit mappings) get the nesting limit too."""
+    from django.contrib.admin.sites import site
+
+    request = rf.get("/admin/integrations/integrationcard/add/")
+    request.user = specialist
+    request.resolver_match = None
+    admin = site._registry[IntegrationCard]
+    field = admin.formfield_for_dbfield(IntegrationCard._meta.get_field("category_mapping"), request)
+    assert isinstance(field, jsonlimits.JSONFormField)
+    with pytest.raises(ValidationError, match="nested too deeply"):
+        field.clean(DEEP)

@@ -176,7 +176,8 @@ def test_api_fuzz(case, world):
         reason = KNOWN_5XX.get((case.method.lower(), case.path))
         cause = "\n".join(WORLD["errors"]) or response.text[:500]
         if reason:
-            pytest.xfail(f"{reason} -- {what} answered {status}: {cause[-400:]}")
+            last = [line for line in cause.splitlines() if line.strip()][-1:] or [""]
+            pytest.xfail(f"{reason} -- {what} answered {status}: {last[0][:200]}")
         pytest.fail(f"{what} answered {status}\n{cause}")
 
     if 400 <= status < 500:

@@ -101,7 +101,7 @@ def world(monkeypatch):
                 foreign.add((kind, pk))
     staff = UserFactory(username="fuzz-staff", company=companies[0], role=roles.DISPENSARY_STAFF)
     token = Token.objects.create(user=staff)
-    WORLD.update(ids=ids, foreign=foreign, errors=[])
+    WORLD.update(ids=ids, foreign=foreign, errors=[], turns=0)
 
     # The WSGI handler runs inside this test's transaction: keep it from closing the connection.
     signals.request_started.disconnect(close_old_connections)

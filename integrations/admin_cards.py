@@ -189,6 +189,8 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             obj.company_id = obj.store.company_id
         elif not request.user.sees_all_companies:
             obj.company_id = request.user.company_id
+        if change and form.connection_result is not None:  # what Test Connection just stored, not the form's
+            obj.refresh_from_db(fields=["last_test_ok", "last_test_message", "last_tested_at"])
         cards.save_card(obj, request.user, before=before)
         result = form.connection_result
         if result is not None:

@@ -1,9 +1,17 @@
 """Helpers for tests that start other processes against the test database."""
+import os
+import signal
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def database_url_of_test_db() -> str:
@@ -26,3 +34,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def qcluster(**env_overrides: str) -> Iterator[subprocess.Popen]:
+    """A real `qcluster` on the embedded ORM broker against the test database, in a process group of its
+    own (stopped with everything it started)."""
+    env = {**os.environ, "DATABASE_URL": database_url_of_test_db(), **env_overrides}
+    env.pop("REDIS_URL", None)
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield cluster
+    finally:
+        cluster.terminate()
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(cluster.pid, signal.SIGKILL)  # whatever it left behind
+        except ProcessLookupError:
+            pass
+        cluster.wait()

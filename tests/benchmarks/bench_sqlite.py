@@ -1,0 +1,227 @@
+"""Benchmark: the embedded default under load. A 100,000-product Dutchie first sync and an unchanged resync
+on SQLite, run by a real task cluster, while a reader measures admin pages.
+
+Run with `make bench-sqlite` (not part of `make test`). Scratch SQLite databases are created (the app's and
+the sandbox POS's, as the tests do) and dropped. `manage.py serve` runs the site on a free port exactly as
+`make run` does (web server + task cluster): the worker fetches the sandbox's feed from that web server,
+which also serves the reader's admin pages. The figures are printed and written to docs/PERFORMANCE.md
+between the sqlite markers.
+"""
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import django
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("TEST_DB_SUFFIX", "bench-sqlite")
+PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", "100000"))
+PASSWORD = "bench-password-123"
+PAUSE = 0.2  # between a reader's page loads: a person clicking, not a load generator
+QUIET_LOADS = 60
+
+
+def main() -> None:
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+
+    if connection.vendor != "sqlite":
+        sys.exit("bench-sqlite measures the embedded default: run it without DATABASE_URL (SQLite).")
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        figures = _bench()
+    finally:
+        teardown_databases(databases, verbosity=0)
+    _print(figures)
+    _write(figures)
+
+
+def _bench() -> dict:
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from integrations import cards, roles
+    from integrations.models import Company, IntegrationCard, RetailStore, User
+    from integrations.sandbox import services
+
+    roles.sync_roles()
+    company = Company.objects.create(name="Bench Cannabis")
+    store = RetailStore.objects.create(company=company, name="Bench Downtown", state="CO",
+                                       timezone="America/Denver", location_type="recreational")
+    user = User.objects.create_user("bench-manager", password=PASSWORD, company=company, is_staff=True)
+    user.groups.add(Group.objects.get(name=roles.MANAGER))
+    started = time.perf_counter()
+    location = services.create_location("dutchie", products=PRODUCTS, seed=42)
+    print(f"sandbox location of {PRODUCTS:,} products: {time.perf_counter() - started:.1f} s", flush=True)
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    card = IntegrationCard(company=company, store=store, vendor="dutchie", enabled=False,
+                           api_endpoint=services.describe(location, base)["base_url"], api_key=location.api_key)
+    cards.save_card(card, user)
+    db_url = f"sqlite:///{Path(connection.settings_dict['NAME']).resolve()}"
+    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    serve = subprocess.Popen([sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        reader = Reader(base, [f"{base}/admin/", f"{base}/admin/catalog/product/",
+                               f"{base}/admin/integrations/syncrun/",
+                               f"{base}/admin/integrations/integrationcard/{card.pk}/change/"])
+        reader.wait_until_up()
+        figures = {"quiet": reader.measure(count=QUIET_LOADS)}
+        print(f"admin pages, no sync: {_summary(figures['quiet'])}", flush=True)
+        for name in ("first", "unchanged"):
+            figures[name] = _sync(card, reader)
+            print(f"{name:9} sync {figures[name]['seconds']:.1f} s, {figures[name]['counts']}; admin pages meanwhile: "
+                  f"{_summary(figures[name]['pages'])}", flush=True)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+    figures["location"] = location.pk
+    return figures
+
+
+def _sync(card, reader: "Reader") -> dict:
+    """One run through the task cluster, the reader loading admin pages until it ends."""
+    from integrations import sync
+    from integrations.models import SyncRun
+
+    run, _ = sync.enqueue_sync(card, trigger=SyncRun.Trigger.BUTTON)  # queued on commit (autocommit here)
+    stop = threading.Event()
+    pages: list[tuple[int, float]] = []
+    thread = threading.Thread(target=lambda: pages.extend(reader.measure(until=stop)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 3600
+    while run.is_active and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run.refresh_from_db()
+    stop.set()
+    thread.join()
+    if run.status != SyncRun.Status.SUCCEEDED:
+        raise SystemExit(f"The sync ended {run.status}: {run.message}")
+    return {"seconds": run.duration, "pages": pages, "fetched": run.fetched,
+            "counts": {name: getattr(run, name) for name in ("fetched", "created", "updated", "unchanged")}}
+
+
+class Reader:
+    """A signed-in manager loading admin pages one after the other, timing each."""
+
+    def __init__(self, base: str, pages: list[str]):
+        self.base, self.pages, self.session = base, pages, requests.Session()
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/health/", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        form = self.session.get(f"{self.base}/admin/login/", timeout=60)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
+        answer = self.session.post(f"{self.base}/admin/login/", timeout=60,
+                                   headers={"Referer": f"{self.base}/admin/login/"},
+                                   data={"csrfmiddlewaretoken": token, "username": "bench-manager",
+                                         "password": PASSWORD, "next": "/admin/"})
+        if "Log out" not in answer.text:
+            raise SystemExit("The reader could not sign in.")
+
+    def measure(self, count: int = 0, until: threading.Event | None = None) -> list[tuple[int, float]]:
+        timings = []
+        n = 0
+        while (until is not None and not until.is_set()) or n < count:
+            started = time.perf_counter()
+            status = self.session.get(self.pages[n % len(self.pages)], timeout=120).status_code
+            timings.append((status, time.perf_counter() - started))
+            n += 1
+            time.sleep(PAUSE)
+        return timings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stats(timings: list[tuple[int, float]]) -> dict:
+    seconds = [took for _, took in timings]
+    return {"count": len(seconds), "errors": sum(1 for status, _ in timings if status != 200),
+            "median": statistics.median(seconds), "max": max(seconds),
+            "p95": statistics.quantiles(seconds, n=20, method="inclusive")[-1] if len(seconds) > 1 else seconds[0]}
+
+
+def _summary(timings: list[tuple[int, float]]) -> str:
+    s = _stats(timings)
+    return (f"{s['count']} loads, median {s['median'] * 1000:.0f} ms, p95 {s['p95'] * 1000:.0f} ms, "
+            f"max {s['max'] * 1000:.0f} ms, {s['errors']} not 200")
+
+
+def _print(figures: dict) -> None:
+    print()
+    print("\n".join(_table(figures)))
+
+
+def _table(figures: dict) -> list[str]:
+    quiet = _stats(figures["quiet"])
+    lines = ["| while | sync time | created | unchanged | admin page loads | median | p95 | max | not 200 | "
+             "p95 vs no sync |", "|---|---|---|---|---|---|---|---|---|---|",
+             f"| no sync | - | - | - | {quiet['count']} | {quiet['median'] * 1000:.0f} ms | "
+             f"{quiet['p95'] * 1000:.0f} ms | {quiet['max'] * 1000:.0f} ms | {quiet['errors']} | 1.0x |"]
+    for name, label in (("first", "first sync"), ("unchanged", "resync, nothing changed")):
+        f, s = figures[name], _stats(figures[name]["pages"])
+        lines.append(f"| {label} | {f['seconds']:.1f} s | {f['counts']['created']:,} | {f['counts']['unchanged']:,} "
+                     f"| {s['count']} | {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms | "
+                     f"{s['max'] * 1000:.0f} ms | {s['errors']} | {s['p95'] / quiet['p95']:.1f}x |")
+    return lines
+
+
+def _write(figures: dict) -> None:
+    doc = ROOT / "docs" / "PERFORMANCE.md"
+    start, end = "<!-- sqlite:embedded -->", "<!-- /sqlite:embedded -->"
+    block = "\n".join([
+        start,
+        f"### The embedded default on SQLite: a {PRODUCTS:,}-product Dutchie sync with people using the admin "
+        "(`make bench-sqlite`)",
+        "",
+        "`manage.py serve` (what `make run` starts: runserver + a django-q2 cluster on the ORM broker) on a fresh "
+        "SQLite database in WAL mode, with the sandbox POS in its own SQLite file and served by the same web "
+        "server. The run is queued as the Sync button queues it and taken by the cluster's worker, which "
+        "fetches the feed over HTTP from that web server and writes it page by page (each page its own "
+        "transaction). Meanwhile a signed-in manager loads admin pages one after the other (home, Menu > "
+        f"Products, Sync runs, the card's page, which lists the POS's rooms; {PAUSE:.1f} s between loads); "
+        "\"no sync\" is the same reader beforehand. Sync time is the run's own (started to finished).",
+        "",
+        *_table(figures),
+        "",
+        f"Machine: {os.cpu_count()} cores, shared by the web server (admin pages and the sandbox's feed), the "
+        "worker and the reader.",
+        end,
+    ])
+    text = doc.read_text() if doc.exists() else "# Performance\n\nFigures written by the benchmarks.\n"
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -84,9 +84,9 @@ def _bench() -> dict:
         figures = {"quiet": reader.measure(count=QUIET_LOADS)}
         print(f"admin pages, no sync: {_summary(figures['quiet'])}", flush=True)
         for name in ("first", "unchanged"):
-            figures[name] = _sync(card, reader)
+            figures[name] = _sync(card, reader, user.pk)
             print(f"{name:9} sync {figures[name]['seconds']:.1f} s, {figures[name]['counts']}; admin pages meanwhile: "
-                  f"{_summary(figures[name]['pages'])}", flush=True)
+                  f"{_summary(figures[name]['pages'])}; write lock waits: {_summary_waits(figures[name])}", flush=True)
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
@@ -98,25 +98,31 @@ def _bench() -> dict:
     return figures
 
 
-def _sync(card, reader: "Reader") -> dict:
-    """One run through the task cluster, the reader loading admin pages until it ends."""
+def _sync(card, reader: "Reader", user_pk: int) -> dict:
+    """One run through the task cluster, the reader loading admin pages and the probe timing the write
+    lock until it ends."""
     from integrations import sync
     from integrations.models import SyncRun
 
     run, _ = sync.enqueue_sync(card, trigger=SyncRun.Trigger.BUTTON)  # queued on commit (autocommit here)
     stop = threading.Event()
-    pages: list[tuple[int, float]] = []
+    pages: list[tuple[int, float, str]] = []
     thread = threading.Thread(target=lambda: pages.extend(reader.measure(until=stop)), daemon=True)
+    probe = LockProbe(user_pk)
     thread.start()
+    probe.start()
     deadline = time.monotonic() + 3600
     while run.is_active and time.monotonic() < deadline:
         time.sleep(0.5)
         run.refresh_from_db()
     stop.set()
+    probe.stop.set()
     thread.join()
+    probe.join()
     if run.status != SyncRun.Status.SUCCEEDED:
         raise SystemExit(f"The sync ended {run.status}: {run.message}")
-    return {"seconds": run.duration, "pages": pages, "fetched": run.fetched,
+    return {"seconds": run.duration, "pages": pages, "fetched": run.fetched, "lock_waits": probe.waits,
+            "written": run.pages_done,
             "counts": {name: getattr(run, name) for name in ("fetched", "created", "updated", "unchanged")}}
 
 
@@ -143,16 +149,42 @@ class Reader:
         if "Log out" not in answer.text:
             raise SystemExit("The reader could not sign in.")
 
-    def measure(self, count: int = 0, until: threading.Event | None = None) -> list[tuple[int, float]]:
+    def measure(self, count: int = 0, until: threading.Event | None = None) -> list[tuple[int, float, str]]:
+        """(status, seconds, page) of each load, `count` of them or until `until` is set."""
         timings = []
         n = 0
         while (until is not None and not until.is_set()) or n < count:
+            page = self.pages[n % len(self.pages)]
             started = time.perf_counter()
-            status = self.session.get(self.pages[n % len(self.pages)], timeout=120).status_code
-            timings.append((status, time.perf_counter() - started))
+            status = self.session.get(page, timeout=120).status_code
+            timings.append((status, time.perf_counter() - started, page.removeprefix(self.base)))
             n += 1
             time.sleep(PAUSE)
         return timings
+
+
+class LockProbe(threading.Thread):
+    """Times how long a one-row write waits for SQLite's write lock, every PAUSE seconds, on its own
+    connection: what a page write holds, and nothing between pages."""
+
+    def __init__(self, user_pk: int):
+        super().__init__(daemon=True)
+        self.user_pk, self.stop, self.waits = user_pk, threading.Event(), []
+
+    def run(self) -> None:
+        from django.db import connection, transaction
+        from django.utils import timezone
+
+        from integrations.models import User
+
+        try:
+            while not self.stop.wait(PAUSE):
+                started = time.perf_counter()
+                with transaction.atomic():  # BEGIN IMMEDIATE: waits here for the lock
+                    User.objects.filter(pk=self.user_pk).update(last_login=timezone.now())
+                self.waits.append(time.perf_counter() - started)
+        finally:
+            connection.close()
 
 
 def _free_port() -> int:
@@ -161,14 +193,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _stats(timings: list[tuple[int, float]]) -> dict:
-    seconds = [took for _, took in timings]
-    return {"count": len(seconds), "errors": sum(1 for status, _ in timings if status != 200),
+def _summary_waits(figures: dict) -> str:
+    waits = figures["lock_waits"]
+    return (f"{len(waits)} probes, median {statistics.median(waits) * 1000:.0f} ms, "
+            f"p95 {_p95(waits) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms")
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+
+
+def _stats(timings: list[tuple]) -> dict:
+    seconds = [row[1] for row in timings]
+    return {"count": len(seconds), "errors": sum(1 for row in timings if row[0] != 200),
             "median": statistics.median(seconds), "max": max(seconds),
             "p95": statistics.quantiles(seconds, n=20, method="inclusive")[-1] if len(seconds) > 1 else seconds[0]}
 
 
-def _summary(timings: list[tuple[int, float]]) -> str:
+def _summary(timings: list[tuple]) -> str:
     s = _stats(timings)
     return (f"{s['count']} loads, median {s['median'] * 1000:.0f} ms, p95 {s['p95'] * 1000:.0f} ms, "
             f"max {s['max'] * 1000:.0f} ms, {s['errors']} not 200")
@@ -182,14 +224,22 @@ def _print(figures: dict) -> None:
 def _table(figures: dict) -> list[str]:
     quiet = _stats(figures["quiet"])
     lines = ["| while | sync time | created | unchanged | admin page loads | median | p95 | max | not 200 | "
-             "p95 vs no sync |", "|---|---|---|---|---|---|---|---|---|---|",
+             "p95 vs no sync | write lock wait p95 / max |", "|---|---|---|---|---|---|---|---|---|---|---|",
              f"| no sync | - | - | - | {quiet['count']} | {quiet['median'] * 1000:.0f} ms | "
-             f"{quiet['p95'] * 1000:.0f} ms | {quiet['max'] * 1000:.0f} ms | {quiet['errors']} | 1.0x |"]
+             f"{quiet['p95'] * 1000:.0f} ms | {quiet['max'] * 1000:.0f} ms | {quiet['errors']} | 1.0x | - |"]
     for name, label in (("first", "first sync"), ("unchanged", "resync, nothing changed")):
         f, s = figures[name], _stats(figures[name]["pages"])
+        waits = f["lock_waits"]
         lines.append(f"| {label} | {f['seconds']:.1f} s | {f['counts']['created']:,} | {f['counts']['unchanged']:,} "
                      f"| {s['count']} | {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms | "
-                     f"{s['max'] * 1000:.0f} ms | {s['errors']} | {s['p95'] / quiet['p95']:.1f}x |")
+                     f"{s['max'] * 1000:.0f} ms | {s['errors']} | {s['p95'] / quiet['p95']:.1f}x | "
+                     f"{_p95(waits) * 1000:.0f} ms / {max(waits) * 1000:.0f} ms |")
+    lines += ["", "Admin page p95 by page (no sync / during the first sync):", ""]
+    for page in dict.fromkeys(row[2] for row in figures["quiet"]):
+        before = [row for row in figures["quiet"] if row[2] == page]
+        during = [row for row in figures["first"]["pages"] if row[2] == page]
+        if before and during:
+            lines.append(f"- `{page}`: {_stats(before)['p95'] * 1000:.0f} ms / {_stats(during)['p95'] * 1000:.0f} ms")
     return lines
 
 
@@ -207,7 +257,9 @@ def _write(figures: dict) -> None:
         "fetches the feed over HTTP from that web server and writes it page by page (each page its own "
         "transaction). Meanwhile a signed-in manager loads admin pages one after the other (home, Menu > "
         f"Products, Sync runs, the card's page, which lists the POS's rooms; {PAUSE:.1f} s between loads); "
-        "\"no sync\" is the same reader beforehand. Sync time is the run's own (started to finished).",
+        "\"no sync\" is the same reader beforehand. Sync time is the run's own (started to finished). The write "
+        f"lock wait is a one-row write transaction (BEGIN IMMEDIATE) from another connection every {PAUSE:.1f} s: "
+        "how long any writer (a login, a Save) waits for the sync's page writes.",
         "",
         *_table(figures),
         "",

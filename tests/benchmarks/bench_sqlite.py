@@ -82,11 +82,14 @@ def _bench() -> dict:
                                f"{base}/admin/integrations/integrationcard/{card.pk}/change/"])
         reader.wait_until_up()
         figures = {"quiet": reader.measure(count=QUIET_LOADS)}
-        print(f"admin pages, no sync: {_summary(figures['quiet'])}", flush=True)
+        print(f"admin pages, no sync, empty menu: {_summary(figures['quiet'])}", flush=True)
         for name in ("first", "unchanged"):
             figures[name] = _sync(card, reader, user.pk)
             print(f"{name:9} sync {figures[name]['seconds']:.1f} s, {figures[name]['counts']}; admin pages meanwhile: "
                   f"{_summary(figures[name]['pages'])}; write lock waits: {_summary_waits(figures[name])}", flush=True)
+            if name == "first":  # the same pages with the whole menu in place, for the resync to compare with
+                figures["quiet_full"] = reader.measure(count=QUIET_LOADS)
+                print(f"admin pages, no sync, full menu: {_summary(figures['quiet_full'])}", flush=True)
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
@@ -222,22 +225,27 @@ def _print(figures: dict) -> None:
 
 
 def _table(figures: dict) -> list[str]:
-    quiet = _stats(figures["quiet"])
+    empty, full = _stats(figures["quiet"]), _stats(figures["quiet_full"])
     lines = ["| while | sync time | created | unchanged | admin page loads | median | p95 | max | not 200 | "
-             "p95 vs no sync | write lock wait p95 / max |", "|---|---|---|---|---|---|---|---|---|---|---|",
-             f"| no sync | - | - | - | {quiet['count']} | {quiet['median'] * 1000:.0f} ms | "
-             f"{quiet['p95'] * 1000:.0f} ms | {quiet['max'] * 1000:.0f} ms | {quiet['errors']} | 1.0x | - |"]
-    for name, label in (("first", "first sync"), ("unchanged", "resync, nothing changed")):
-        f, s = figures[name], _stats(figures[name]["pages"])
-        waits = f["lock_waits"]
-        lines.append(f"| {label} | {f['seconds']:.1f} s | {f['counts']['created']:,} | {f['counts']['unchanged']:,} "
-                     f"| {s['count']} | {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms | "
-                     f"{s['max'] * 1000:.0f} ms | {s['errors']} | {s['p95'] / quiet['p95']:.1f}x | "
-                     f"{_p95(waits) * 1000:.0f} ms / {max(waits) * 1000:.0f} ms |")
-    lines += ["", "Admin page p95 by page (no sync / during the first sync):", ""]
-    for page in dict.fromkeys(row[2] for row in figures["quiet"]):
-        before = [row for row in figures["quiet"] if row[2] == page]
-        during = [row for row in figures["first"]["pages"] if row[2] == page]
+             "write lock wait p95 / max |", "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [("no sync, empty menu", None, figures["quiet"]), ("first sync", figures["first"], None),
+            (f"no sync, {figures['first']['counts']['created']:,} products on the menu", None, figures["quiet_full"]),
+            ("resync, nothing changed", figures["unchanged"], None)]
+    for label, run, quiet in rows:
+        s = _stats(run["pages"] if run else quiet)
+        sync = (f"{run['seconds']:.1f} s | {run['counts']['created']:,} | {run['counts']['unchanged']:,}" if run
+                else "- | - | -")
+        waits = f"{_p95(run['lock_waits']) * 1000:.0f} ms / {max(run['lock_waits']) * 1000:.0f} ms" if run else "-"
+        lines.append(f"| {label} | {sync} | {s['count']} | {s['median'] * 1000:.0f} ms | {s['p95'] * 1000:.0f} ms | "
+                     f"{s['max'] * 1000:.0f} ms | {s['errors']} | {waits} |")
+    resync = _stats(figures["unchanged"]["pages"])
+    lines += ["", f"Admin page p95 during the unchanged resync: {resync['p95'] / full['p95']:.1f}x the same pages with "
+              f"no sync and the same menu (median {resync['median'] / full['median']:.1f}x); during the first sync "
+              f"{_stats(figures['first']['pages'])['p95'] / empty['p95']:.1f}x the empty menu's (the menu grows from 0 "
+              "meanwhile). By page, p95 with no sync (full menu) / during the resync:", ""]
+    for page in dict.fromkeys(row[2] for row in figures["quiet_full"]):
+        before = [row for row in figures["quiet_full"] if row[2] == page]
+        during = [row for row in figures["unchanged"]["pages"] if row[2] == page]
         if before and during:
             lines.append(f"- `{page}`: {_stats(before)['p95'] * 1000:.0f} ms / {_stats(during)['p95'] * 1000:.0f} ms")
     return lines
@@ -257,7 +265,8 @@ def _write(figures: dict) -> None:
         "fetches the feed over HTTP from that web server and writes it page by page (each page its own "
         "transaction). Meanwhile a signed-in manager loads admin pages one after the other (home, Menu > "
         f"Products, Sync runs, the card's page, which lists the POS's rooms; {PAUSE:.1f} s between loads); "
-        "\"no sync\" is the same reader beforehand. Sync time is the run's own (started to finished). The write "
+        "\"no sync\" is the same reader with nothing running, before the first sync (empty menu) and between the "
+        "two syncs (the whole menu in place). Sync time is the run's own (started to finished). The write "
         f"lock wait is a one-row write transaction (BEGIN IMMEDIATE) from another connection every {PAUSE:.1f} s: "
         "how long any writer (a login, a Save) waits for the sync's page writes.",
         "",

@@ -21,7 +21,7 @@ GRACE_SECONDS = 10.0
 
 
 def parse_addrport(addrport: str) -> tuple[str, int]:
-    """"8000", "127.0.0.1:8000", "[::1]:8000" -> (host, port), as runserver reads them."""
+    """Read "8000", "127.0.0.1:8000" or "[::1]:8000" as runserver does: (host, port)."""
     host, _, port = addrport.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{addrport!r} is not a port or an address:port (e.g. 127.0.0.1:8010).")
@@ -46,12 +46,23 @@ def port_problem(host: str, port: int) -> str:
     return ""
 
 
-def _die_with_parent() -> None:
-    """In the child before exec (Linux): SIGTERM when `serve` itself dies, even by SIGKILL."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the signal handlers below still cover the usual cases
-        pass
+# The task cluster runs at a lower CPU priority than the web server: on a small machine a sync's parsing
+# and mapping take the CPU the web server leaves, so pages answer as fast during a sync as without it.
+CLUSTER_NICENESS = 10
+
+
+def _child_setup(niceness: int) -> Callable[[], None]:
+    def setup() -> None:
+        """In the child before exec: its priority, and (Linux) SIGTERM when `serve` itself dies, even by
+        SIGKILL."""
+        if niceness:
+            os.nice(niceness)
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # not Linux: the signal handlers below still cover the usual cases
+            pass
+
+    return setup
 
 
 @dataclass
@@ -81,21 +92,21 @@ class Supervisor:
         self.children: list[Child] = []
         self.stop_signal: int | None = None
 
-    def start(self, name: str, command: list[str]) -> Child:
-        process = subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)  # noqa: PLW1509
+    def start(self, name: str, command: list[str], niceness: int = 0) -> Child:
+        process = subprocess.Popen(command, process_group=0, preexec_fn=_child_setup(niceness))
         child = Child(name, process)
         self.children.append(child)
         self.say(f"{name.capitalize()} started (pid {process.pid}).")
         return child
 
-    def run(self, commands: dict[str, list[str]]) -> int:
-        """Start every command; return when a stop signal came or one child ended, with every child
-        stopped. The exit status: 0 on a stop signal, 1 when a child ended by itself."""
+    def run(self, commands: dict[str, tuple[list[str], int]]) -> int:
+        """Start every command ({name: (command, niceness)}); return when a stop signal came or one child
+        ended, with every child stopped. The exit status: 0 on a stop signal, 1 when a child ended by itself."""
         previous = {signum: signal.signal(signum, self._on_signal) for signum in STOP_SIGNALS}
         try:
-            for name, command in commands.items():
+            for name, (command, niceness) in commands.items():
                 if self.stop_signal is None:
-                    self.start(name, command)
+                    self.start(name, command, niceness)
             ended = None
             while self.stop_signal is None and ended is None:
                 ended = next((child for child in self.children if child.exited()), None)
@@ -136,8 +147,8 @@ def serve(addrport: str, say: Callable[[str], None]) -> int:
     manage_py = str(settings.BASE_DIR / "manage.py")
     supervisor = Supervisor(say)
     status = supervisor.run({
-        "task cluster": [sys.executable, manage_py, "qcluster"],
-        "web server": [sys.executable, manage_py, "runserver", addrport, "--noreload"],
+        "task cluster": ([sys.executable, manage_py, "qcluster"], CLUSTER_NICENESS),
+        "web server": ([sys.executable, manage_py, "runserver", addrport, "--noreload"], 0),
     })
     say("Web server and task cluster stopped.")
     return status

@@ -1,6 +1,8 @@
 """The embedded default holds under real use (issue 10): SQLite set up for a web app with workers, the
 sandbox POS in its own database, no transaction held over a POS call, the demo wired to the address
 served, and runs whose worker died failed promptly without the schedule re-queuing a failure forever."""
+import os
+import signal
 import threading
 import time
 from io import StringIO
@@ -19,6 +21,7 @@ from integrations.models import Company, IntegrationCard, SyncRun
 from integrations.sandbox import services
 from integrations.sandbox.models import Fault, SandboxLocation, SandboxRecord
 from tests.factories import CompanyFactory
+from tests.support import qcluster
 
 ROOT = Path(__file__).resolve().parent.parent
 on_sqlite = pytest.mark.skipif(django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
@@ -285,3 +288,28 @@ def test_a_dead_worker_fails_its_run_and_the_sync_button_comes_back(dutchie_card
     assert answer["joined"] is False and answer["run"] != run.pk
     dutchie_card.refresh_from_db()
     assert dutchie_card.failed_syncs_in_a_row == 1
+
+
+def test_a_real_worker_keeps_its_run_alive_and_its_death_fails_the_run(dutchie_card, client, manager_a, settings):
+    """A worker waiting on a slow POS beats its heartbeat (the run stays running past the stale window);
+    killed, its run is failed once the window passes and the Sync button starts a new run."""
+    settings.SYNC_STALE_AFTER_SECONDS = 3
+    services.set_fault(dutchie_card.location, Fault.SLOW, endpoint="products", slow_seconds=25)
+    run, _ = sync.enqueue_sync(dutchie_card)
+    sync._send_to_queue(run.pk)  # on_commit does not fire inside the test's transaction handling
+    client.force_login(manager_a)
+    progress_url = f"/admin/integrations/syncrun/{run.pk}/progress/"
+    with qcluster(SYNC_HEARTBEAT_SECONDS="0.5", SYNC_STALE_AFTER_SECONDS="3") as cluster:
+        deadline = time.monotonic() + 60
+        while run.status == "queued" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run.refresh_from_db()
+        assert run.status == "running"
+        time.sleep(4)  # past the stale window, waiting on the POS: alive
+        assert client.get(progress_url).json()["status"] == "running"
+        os.killpg(cluster.pid, signal.SIGKILL)  # the worker dies mid-run
+        time.sleep(4)
+        progress = client.get(progress_url).json()
+    assert progress["status"] == "failed" and progress["progress"]["done"] and "stopped" in progress["message"]
+    answer = client.post("/admin/integrations/syncrun/start/", {"card": dutchie_card.pk}).json()
+    assert answer["joined"] is False and answer["run"] != run.pk

@@ -325,7 +325,9 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         return redirect(f"{url}?store={store.pk}&vendor={vendor}&kind={CardKind.ECOMMERCE}")
 
     def open_loyalty_view(self, request):
-        company_id = request.user.company_id or request.GET.get("company")
+        company_id = request.user.company_id or request.GET.get("company", "")
+        if not str(company_id).isdigit() or int(company_id) > 2**31:
+            return redirect("admin:integrations_integrationcard_changelist")  # no such company
         card = IntegrationCard.objects.filter(company_id=company_id, kind=CardKind.LOYALTY).first()
         if card is not None:
             return redirect("admin:integrations_integrationcard_change", card.pk)

@@ -3,7 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -117,7 +117,7 @@ class SandboxLocationAdmin(admin.ModelAdmin):
     def change_data_view(self, request, pk):
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect("admin:sandbox_sandboxlocation_change", pk)
-        location = SandboxLocation.objects.get(pk=pk)
+        location = get_object_or_404(SandboxLocation, pk=pk)
         form = ChangeForm(request.POST)
         if not form.is_valid():
             self.message_user(request, f"Not changed: {form.errors.as_text()}", messages.ERROR)

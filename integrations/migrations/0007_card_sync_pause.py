@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_sync_runs'),
+        ('integrations', '0006_sync_run_entry_status_and_diff'),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/canopy
 
-.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox bench clean
+.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox bench probe-security clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench: install
 	elif $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python tests/benchmarks/bench_sync.py; \
 	else echo "bench: PostgreSQL does not answer on 127.0.0.1:5432: skipped."; fi
+
+# Attacks the demo app over HTTP (tenancy, secrets, SSRF, roles, bad input, throttling, production mode, POS
+# faults) on a scratch SQLite database; table in docs/SECURITY.md. Not part of `make test`.
+probe-security: install
+	$(BIN)/python tests/benchmarks/probe_security.py
 
 clean:
 	rm -rf $(VENV) .test-db .pytest_cache .ruff_cache

@@ -1,9 +1,13 @@
 """The one small interface every POS client implements (NetBox DataBackend, anymail backends).
 
 A client talks to one POS location through a PosHttp (http.py), returns records.py dataclasses and
-raises errors.py exceptions. An operation the vendor's API does not offer raises UnsupportedFeature.
+raises errors.py exceptions. Every operation below exists on every client; one the vendor's API does
+not offer raises UnsupportedFeature (self.unsupported), and `features` (from the vendor's spec) names
+those it does offer, so callers check `"cancel_order" in client.features` before calling, never getattr.
+Each vendor package splits the work: client.py makes the calls (auth, paging, errors), parse.py reads
+and writes the vendor's JSON (pure functions), spec.py describes the vendor.
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +16,7 @@ from .http import PosHttp
 from .records import (
     ClientConfig,
     ConnectionResult,
+    KnownRecord,
     OrderStatus,
     PosCustomer,
     PosOrder,
@@ -21,6 +26,16 @@ from .records import (
     Room,
 )
 from .spec import ECOMMERCE, VendorSpec
+
+# Each named feature and the method it makes work (the rest of the contract raises UnsupportedFeature).
+# "incremental_inventory" is a way of calling iter_inventory: with details_since / known_details / known.
+FEATURE_METHODS = {
+    "rooms": "list_rooms", "products": "iter_products", "inventory": "iter_inventory",
+    "incremental_inventory": "iter_inventory", "orders": "push_order", "order_statuses": "order_statuses",
+    "cancel_order": "cancel_order", "mark_fulfilled": "mark_fulfilled", "customers": "iter_customers",
+    "transactions": "iter_transactions", "create_customer": "create_customer",
+    "update_customer": "update_customer", "find_patient": "find_patient",
+}
 
 
 class PosClient:
@@ -32,7 +47,8 @@ class PosClient:
     credential_fields: the ecommerce card's fields this client reads (ClientConfig names), in form order.
     required_credentials: those that must be filled before Test Connection.
     sensitive_fields: the credentials among them that are secrets (encrypted on the card).
-    features: operations supported; callers check `"cancel_order" in client.features`, never getattr.
+    features: operations supported (FEATURE_METHODS names them); callers check `"cancel_order" in
+        client.features`, never getattr.
     """
 
     spec: VendorSpec | None = None
@@ -63,7 +79,14 @@ class PosClient:
         return PosHttp(config.endpoint, cls.label)
 
     def unsupported(self, feature: str) -> UnsupportedFeature:
+        """The error for an operation this vendor's API does not offer, naming it in words."""
         return UnsupportedFeature(f"{self.label}'s API does not offer {feature}.")
+
+    def order_status(self, pos_order_id: str, word: str, raw: dict[str, Any] | None = None) -> OrderStatus:
+        """An OrderStatus with the POS's own word and ours for it (the spec's order_statuses; "" for a word
+        it does not map, such as "NotFound")."""
+        ours = self.spec.order_status(word) if self.spec is not None else ""
+        return OrderStatus(str(pos_order_id), word, raw or {}, ours=ours)
 
     # --- the interface --------------------------------------------------------------------------
     def test_connection(self, *, purpose: str = "ecommerce", location_type: str = "") -> ConnectionResult:
@@ -79,17 +102,37 @@ class PosClient:
         the vendor supports it (Dutchie fromLastModifiedDateUTC); otherwise a full snapshot."""
         raise self.unsupported("products")
 
-    def iter_inventory(self) -> Iterator[PosProduct]:
+    def iter_inventory(self, *, details_since: datetime | None = None,
+                       known_details: Callable[[list[str]], dict[str, dict]] | None = None,
+                       known: Callable[[str], Any] | None = None) -> Iterator[PosProduct | KnownRecord]:
         """Every product in stock with its quantity: always a full snapshot (Dutchie /inventory,
         Alleaves /inventory/search, Flowhub inventory), filtered to the card's rooms / areas /
-        purchase category (D1, A1, F1). Streamed: never the whole feed in memory."""
+        purchase category (D1, A1, F1). Streamed: never the whole feed in memory.
+
+        Yields PosProduct; with the incremental arguments, also KnownRecord. The arguments are used only
+        by a client whose features include "incremental_inventory" (the others accept and ignore them):
+        details_since: read the product details changed since then only, not all of them;
+        known_details(product ids) -> {product id: the details the caller kept last time};
+        known(digest) -> the caller's record of an item with that digest, or None: an item the caller
+        already holds, unchanged, comes back as a KnownRecord carrying that answer instead of a PosProduct.
+        """
         raise self.unsupported("inventory")
 
     def push_order(self, order: PosOrder) -> PushResult:
         raise self.unsupported("order push")
 
     def order_statuses(self, pos_order_ids: Iterable[str]) -> list[OrderStatus]:
+        """One OrderStatus per id, in order (built with self.order_status, so `ours` is filled); an order
+        the POS no longer knows gets the POS's "not found" word rather than stopping the others."""
         raise self.unsupported("order statuses")
+
+    def cancel_order(self, pos_order_id: str, reason: str = "") -> OrderStatus:
+        """Cancel a pushed order in the POS, giving `reason` where the POS keeps one."""
+        raise self.unsupported("cancelling orders")
+
+    def mark_fulfilled(self, pos_order_id: str) -> OrderStatus:
+        """Mark a pushed order fulfilled (sold) in the POS, releasing what it holds for it (F3)."""
+        raise self.unsupported("marking orders fulfilled")
 
     def iter_customers(self, since: datetime | None = None) -> Iterator[PosCustomer]:
         raise self.unsupported("customers")

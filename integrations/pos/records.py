@@ -195,9 +195,14 @@ class PushResult:
 
 @dataclass
 class OrderStatus:
+    """An order's status in the POS: `status` is the POS's own word as it wrote it ("Filled", "inQueue"),
+    `ours` the same mapped onto Canopy's statuses (spec.ORDER_STATUSES, D7), "" for a word the vendor's
+    spec does not map (an order the POS no longer knows, a new word)."""
+
     pos_order_id: str
-    status: str  # the POS's own word; orders maps it to ours (D7)
+    status: str
     raw: dict[str, Any] = field(default_factory=dict)
+    ours: str = ""
 
 
 @dataclass

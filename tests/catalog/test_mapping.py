@@ -579,14 +579,12 @@ def _sandbox_products(vendor: str, count: int):
     """(spec, PosProduct) for every generated product, rendered by the sandbox vendor and mapped by the
     client's own row -> PosProduct code (no HTTP)."""
     from integrations.pos import alleaves, dutchie, flowhub
-    from integrations.pos.records import ClientConfig
     from integrations.sandbox import generate
     from integrations.sandbox.models import SandboxLocation
     from integrations.sandbox.vendors import VENDORS
 
     location = SandboxLocation(vendor=vendor, name="Sandbox Store", seed=7, location_id="4242", client_id="c-1")
     impl = VENDORS[vendor]
-    alleaves_client = alleaves.AlleavesClient(ClientConfig(endpoint="http://sandbox.invalid"))
     for spec in generate.product_specs(seed=7, count=count):
         data = impl.product_row(location, spec).data
         if vendor == "dutchie":
@@ -594,10 +592,10 @@ def _sandbox_products(vendor: str, count: int):
                       if data["product"].get(key) not in (None, [])}
             yield spec, dutchie.product_from_inventory(data["inventory"], detail)
         elif vendor == "alleaves":
-            # The client maps an item's main batch with its stock (private, but pure: no HTTP).
-            stock = alleaves._ItemStock()
+            # An item's main batch with its stock, mapped by the client's pure row mapping (no HTTP).
+            stock = alleaves.ItemStock()
             stock.add(data)
-            yield spec, alleaves_client._product(data, stock)
+            yield spec, alleaves.product_from_row(data, stock)
         else:
             yield spec, flowhub.product_from_item(data)
 

@@ -1,4 +1,8 @@
-"""Alleaves: the client (client.py) and its description (spec.py)."""
-from .client import *  # noqa: F403 - the client module's public names, as before it became a package
-from .client import _as_list, _ItemStock  # noqa: F401 - used by tests as before
-from .spec import SPEC  # noqa: F401
+"""Alleaves: the client (client.py), the parsing of its JSON (parse.py) and its description (spec.py).
+The names other code uses are exported here."""
+from .client import AlleavesClient, jwt_expiry
+from .parse import ItemStock, customer_from_row, parse_lab_value, product_from_row
+from .spec import SPEC
+
+__all__ = ["SPEC", "AlleavesClient", "ItemStock", "customer_from_row", "jwt_expiry", "parse_lab_value",
+           "product_from_row"]

@@ -4,19 +4,17 @@ Contract: ../shared/reference/POS-APIS.md section 1 and the official OpenAPI (du
 HTTP Basic with the location API key as the username and an empty password; each key belongs to one
 location and carries permission "roles" (Inventory, Reporting, Customer, PreOrder, Room): a missing
 role answers 403, a wrong key 401 with an empty body. Endpoints, field mapping and limits are listed
-in docs/pos/dutchie.md.
+in docs/pos/dutchie.md. This module makes the calls; parse.py reads and writes Dutchie's JSON, http.py
+holds Dutchie's limits and error words, connection.py Test Connection's checks of customer types and roles.
 """
-import functools
 import itertools
 import logging
-import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-import requests
 
 from ..base import PosClient
 from ..errors import Forbidden, PosError, Refused, Unauthorized
@@ -26,7 +24,6 @@ from ..records import (
     ClientConfig,
     ConnectionResult,
     KnownRecord,
-    LabValue,
     OrderStatus,
     PosCustomer,
     PosOrder,
@@ -34,129 +31,33 @@ from ..records import (
     PosTransaction,
     PushResult,
     Room,
-    SaleLine,
-    Tier,
+)
+from .connection import check_customer_types, check_permissions
+from .http import DutchieHttp, limit_for
+from .parse import (
+    ProductNames,
+    customer_from_record,
+    customer_values,
+    detail_extras,
+    editable_values,
+    iso,
+    order_customer_values,
+    preorder_body,
+    preorder_status,
+    product_from_detail,
+    product_from_inventory,
+    product_names,
+    ranked_matches,
+    room_from_record,
+    transaction_from_sale,
 )
 from .spec import SPEC
 
 logger = logging.getLogger(__name__)
 
-# Dutchie's published limits, per key, per endpoint, per minute (D2 pages, with the OpenAPI's overrides).
-BASELINE_LIMIT = 120
-REPORTING_LIMIT = 60
-ENDPOINT_LIMITS = {
-    "/inventory": 200, "/whoami": 200, "/reporting/transactions": 600, "/reporting/customers": 600,
-    "/customer/customer": 1500, "/customer/search": 360, "/preorder/cancel": 240, "/preorder/price-cart": 240,
-    "/reporting/loyalty-snapshot": 1,
-}
-
-# The role each path needs, to name the missing permission on a 403 (POS-APIS.md §1: operation descriptions).
-PATH_ROLES = (("/reporting/", "Reporting"), ("/customer/customer-types", ""), ("/customer", "Customer"),
-              ("/preorder/", "PreOrder"), ("/room/", "Room"), ("/products", "Inventory"),
-              ("/inventory", "Inventory"), ("/discounts", "Inventory"))
-
-# L1: what the loyalty program reads, and the cheapest call that proves the key's role for it. /products
-# and /inventory share the Inventory role, so one probe covers both: /products changed since "now" is
-# (nearly) empty, where /inventory has no filter and no paging and can be 100,000 items.
-LOYALTY_PROBES = (
-    ("Customer", "customers", "/customer/customers-paginated", lambda now: {"PageNumber": 0, "PageSize": 1}),
-    ("Reporting", "transactions", "/reporting/transactions",
-     lambda now: {"FromDateUTC": iso(now - timedelta(minutes=1)), "ToDateUTC": iso(now)}),
-    ("Inventory", "products, inventory", "/products", lambda now: {"fromLastModifiedDateUTC": iso(now)}),
-)
-
-# D2: the customer types a store of each location type needs shown in Dutchie; the out-of-state ones
-# are only needed by stores that serve visitors, so their absence is a note, not a warning.
-REQUIRED_CUSTOMER_TYPES = {"medical": ("Medical",), "recreational": ("Recreational",),
-                           "both": ("Medical", "Recreational")}
-OPTIONAL_CUSTOMER_TYPES = {"medical": ("Medical - Out of State",),
-                           "recreational": ("Recreational - Out of State",),
-                           "both": ("Medical - Out of State", "Recreational - Out of State")}
-ALL_CUSTOMER_TYPES = ("Medical", "Medical - Out of State", "Recreational", "Recreational - Out of State")
-
 # Dutchie matches a retried /preorder/submit by ConsumerKey header + idempotencyKey body field. The
 # ConsumerKey names the integrator, so it must stay the same across processes and restarts: a fixed GUID.
 CONSUMER_KEY = str(uuid.uuid5(uuid.NAMESPACE_DNS, "dutchie.pos.canopy"))
-ORDER_SOURCE = "Express"  # Dutchie's express pre-order workflow (D11)
-KIOSK_ORDER_SOURCE = "Kiosk"  # D11 "Kiosk": reporting only, still a pre-order
-PRE_PAID = "Pre-Paid"  # D9
-
-# Lab rows (labResults[].labTest): the cannabinoid rows Canopy reads on their own, the rest are labs.
-THC_TESTS = {"thc", "total thc"}
-CBD_TESTS = {"cbd", "total cbd"}
-THC9_TESTS = {"thc9", "thc-9", "delta-9 thc", "delta 9 thc", "d9-thc", "d9 thc", "δ9-thc"}  # D12
-CANNABINOID = re.compile(r"^(total\s+)?(delta[- ]?\d+[- ]?|d\d+[- ]?|Δ\d+[- ]?)?(THC|CB[DNGCL])", re.IGNORECASE)
-# Terpenes have no field of their own: they are labResults rows named after the terpene, spelled as the
-# lab import spelled them ("Myrcene", "beta-Myrcene", "d-Limonene"...). Mapping onto the 16 C9 names is
-# catalog's job; here a row is a terpene when its name is a terpene name or reads like one (-ene, -ol,
-# oxide), so unknown terpenes (Farnesene, Valencene, Geraniol) reach catalog to be reported (C9).
-TERPENE_WORDS = {"carene", "pinene", "caryophyllene", "eudesmol", "myrcene", "bisabolol", "guaiol", "humulene",
-                 "limonene", "linalool", "ocimene", "terpinolene", "terpinene", "nerolidol", "farnesene",
-                 "valencene", "geraniol", "camphene", "eucalyptol", "borneol", "fenchol", "phellandrene",
-                 "pulegone", "sabinene", "cedrene", "isopulegol", "terpineol", "cymene", "phytol", "nerol"}
-TERPENE_SHAPE = re.compile(r"(ene|ol|ole|oxide)$", re.IGNORECASE)
-
-# The ProductDetail fields an InventoryItem lacks (kept in Product.raw["productDetail"]).
-DETAIL_FIELDS = ("imageUrls", "pricingTierData", "lowInventoryThreshold")
-SELLABLE_EXCLUDED_FLAGS = ("isQuarantineRoom", "isVaultRoom", "isWaitingRoom")
-ARCHIVED_STATUSES = {"cancelled"}  # Dutchie statuses: Active / Cancelled / Hold / Banned
-MATCH_PRIORITY = {"MMJID": 0, "Phone": 1, "Email": 2, "LastNameDateOfBirth": 3}
-EDIT_FIELDS = ("firstName", "lastName", "middleName", "nameSuffix", "namePrefix", "address1", "address2", "city",
-               "state", "postalCode", "phone", "emailAddress", "status", "mmjidNumber", "mmjidExpirationDate",
-               "customerType", "dateOfBirth", "externalCustomerId", "gender", "referralSource", "customIdentifier",
-               "notes", "isLoyaltyMember")
-
-
-def limit_for(method: str, path: str) -> int:
-    """Requests per minute Dutchie allows this key on `path` (the MinuteRateLimiter keeps under it)."""
-    endpoint = "/" + path.split("?", 1)[0].strip("/").lower()
-    if endpoint in ENDPOINT_LIMITS:
-        return ENDPOINT_LIMITS[endpoint]
-    if endpoint.startswith("/reporting/"):
-        return REPORTING_LIMIT
-    return BASELINE_LIMIT
-
-
-def role_for(path: str) -> str:
-    endpoint = "/" + path.strip("/").lower()
-    for prefix, role in PATH_ROLES:
-        if endpoint.startswith(prefix.lower()):
-            return role
-    return ""
-
-
-class DutchieHttp(PosHttp):
-    """PosHttp with Dutchie's words: a 403 names the role the key lacks, a 400 carries Dutchie's reason
-    (BadRequestResponse propertyErrors, the transactions ValidationResult, or a plain JSON string)."""
-
-    def _error_for(self, response: requests.Response, method: str, path: str) -> PosError:
-        status = response.status_code
-        if status == 403 and (role := role_for(path)):
-            return Forbidden(f"{self.vendor} says this API key lacks the {role} permission needed for "
-                             f"{method} {path} (403).", missing_roles=[role], status=status, url=response.url)
-        if 400 <= status < 500 and status not in (401, 403, 429):
-            return Refused(f"{self.vendor} refused {method} {path} ({status}): {dutchie_reason(response)}",
-                           status=status, url=response.url)
-        return super()._error_for(response, method, path)
-
-
-def dutchie_reason(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or "no reason given").strip()[:300]
-    if isinstance(body, str):
-        return body[:300] or "no reason given"
-    if not isinstance(body, dict):
-        return "no reason given"
-    details = []
-    for error in body.get("propertyErrors") or body.get("errors") or []:
-        if isinstance(error, dict):
-            name = error.get("propertyName") or ""
-            text = error.get("propertyError") or error.get("errorMessage") or ""
-            details.append(f"{name}: {text}" if name else str(text))
-    message = str(body.get("message") or body.get("Message") or "").strip()
-    return " ".join(part for part in [message, "; ".join(details)] if part)[:500] or "no reason given"
 
 
 class DutchieClient(PosClient):
@@ -172,7 +73,7 @@ class DutchieClient(PosClient):
         if self.http.session.auth is None:  # a PosHttp built elsewhere (tests) still sends the key
             self.http.session.auth = (config.api_key, "")
         self._identity: dict | None = None
-        self._product_lookup: dict[str, tuple[str, str, str, str]] | None = None
+        self._product_lookup: ProductNames | None = None
 
     @classmethod
     def make_http(cls, config: ClientConfig, **options: Any) -> PosHttp:
@@ -202,71 +103,8 @@ class DutchieClient(PosClient):
                                                 "state": identity.get("state")}}
         result = ConnectionResult(True, f"Connected to {name}.", details)
         if purpose == "loyalty":
-            return self._check_permissions(result)
-        return self._check_customer_types(result, location_type)
-
-    def _check_customer_types(self, result: ConnectionResult, location_type: str) -> ConnectionResult:
-        """D2. The connection works either way, so `ok` stays True: missing types are a warning the card
-        shows (orders and signups of those customers cannot be typed right), not a failed connection."""
-        try:
-            types = self.http.get_json("/customer/customer-types")
-            shown = [str(t.get("name") or "") for t in (types if isinstance(types, list) else [])
-                     if isinstance(t, dict)]
-        except Forbidden:
-            result.message += (" Could not check the customer types (D2): this key lacks the Customer "
-                               "permission.")
-            result.details["customer_types_checked"] = False
-            return result
-        except PosError as error:
-            result.message += f" Could not check the customer types (D2): {error.message}"
-            result.details["customer_types_checked"] = False
-            return result
-        present = {name.strip().lower() for name in shown}
-        required = REQUIRED_CUSTOMER_TYPES.get(location_type, ())
-        optional = OPTIONAL_CUSTOMER_TYPES.get(location_type, () if required else ALL_CUSTOMER_TYPES)
-        missing = [name for name in required if name.lower() not in present]
-        missing_optional = [name for name in optional if name.lower() not in present]
-        result.details.update(customer_types_checked=True, customer_types=shown, missing_customer_types=missing,
-                              missing_optional_customer_types=missing_optional)
-        if missing:
-            store = f"a {location_type} store" if location_type != "both" else "a medical and recreational store"
-            result.message += (f" Warning: Dutchie does not show the customer type(s) {_and(missing)}, which "
-                               f"{store} needs (D2). Show them for this location in Dutchie's customer type "
-                               "settings.")
-        if missing_optional:
-            result.message += (f" Note: {_and(missing_optional)} {'is' if len(missing_optional) == 1 else 'are'} "
-                               "not shown either; show them if the store serves out-of-state customers.")
-        return result
-
-    def _check_permissions(self, result: ConnectionResult) -> ConnectionResult:
-        """L1: one cheap call per permission the loyalty program needs; a 403 means the role is missing."""
-        now = datetime.now(UTC)
-        missing, unchecked = [], []
-        for role, data, path, params in LOYALTY_PROBES:
-            try:
-                self.http.request("GET", path, params=params(now), stream=True).close()
-            except Forbidden:
-                missing.append((role, data))
-            except Unauthorized as error:
-                return ConnectionResult.failed(error)
-            except PosError as error:
-                unchecked.append(f"{role} ({data}): {error.message}")
-        result.details["missing_permissions"] = [role for role, _ in missing]
-        result.details["missing_data"] = [data for _, data in missing]
-        if missing:
-            named = _and([f"{role} ({data})" for role, data in missing])
-            result.ok = False
-            result.message += (f" But this key lacks the {named} permission{'s' if len(missing) > 1 else ''}, which "
-                               "the loyalty program needs. Ask Dutchie (or the store's Dutchie admin) to add "
-                               f"{'them' if len(missing) > 1 else 'it'} to this API key, then test again.")
-        if unchecked:
-            result.ok = False
-            result.details["unchecked_permissions"] = unchecked
-            result.message += " Could not check: " + "; ".join(unchecked)
-        if result.ok:
-            result.message += (" The key has the Customer, Reporting and Inventory permissions the loyalty "
-                               "program needs.")
-        return result
+            return check_permissions(self.http, result)
+        return check_customer_types(self.http, result, location_type)
 
     def _whoami(self) -> dict:
         if self._identity is None:
@@ -277,14 +115,8 @@ class DutchieClient(PosClient):
     # --- rooms and inventory ------------------------------------------------------------------------
     def list_rooms(self) -> list[Room]:
         """GET /room/rooms (Room permission). Quarantine, vault and waiting rooms hold no sellable stock."""
-        rooms = []
-        for row in self.http.get_json("/room/rooms") or []:
-            if not isinstance(row, dict) or row.get("roomId") is None:
-                continue
-            sellable = not any(row.get(flag) for flag in SELLABLE_EXCLUDED_FLAGS)
-            rooms.append(Room(id=str(row["roomId"]), name=str(row.get("roomName") or row["roomId"]),
-                              sellable=sellable, raw=row))
-        return rooms
+        rows = self.http.get_json("/room/rooms") or []
+        return [room for room in map(room_from_record, rows if isinstance(rows, list) else []) if room is not None]
 
     def iter_products(self, since: datetime | None = None) -> Iterator[PosProduct]:
         """GET /products: product details, only what changed since `since` (fromLastModifiedDateUTC).
@@ -298,7 +130,7 @@ class DutchieClient(PosClient):
     # Items read from /inventory before their stored details are looked up, in one call per batch.
     details_batch = 1000
 
-    def iter_inventory(self, details_since: datetime | None = None,
+    def iter_inventory(self, *, details_since: datetime | None = None,
                        known_details: Callable[[list[str]], dict[str, dict]] | None = None,
                        known: Callable[[str], tuple | None] | None = None) -> Iterator[PosProduct | KnownRecord]:
         """GET /inventory with labs and room quantities, streamed (it can be 100,000 items). InventoryItem
@@ -372,7 +204,7 @@ class DutchieClient(PosClient):
         for detail in self.http.iter_json_array("/products", params=params):
             if not isinstance(detail, dict):
                 continue
-            extra = {key: detail.get(key) for key in DETAIL_FIELDS if detail.get(key) not in (None, [])}
+            extra = detail_extras(detail)
             if extra or since is not None:
                 details[str(detail.get("productId"))] = extra
         return details
@@ -382,41 +214,12 @@ class DutchieClient(PosClient):
         """POST /preorder/submit. The customer is found (by medical ID, phone, email) or created first.
         With an idempotency key the POST may be retried: Dutchie returns the first order's id for the same
         ConsumerKey + idempotencyKey. Without one it is sent once, never retried."""
-        lines = []
         for line in order.lines:
             if not str(line.pos_product_id).isdigit():
                 raise Refused(f"Order {order.order_number} was not sent to Dutchie: product id "
                               f"{line.pos_product_id!r} is not a Dutchie productId.",
                               "Sync the menu again so the order's products carry their Dutchie ids.")
-            lines.append({"productId": int(line.pos_product_id), "quantity": _whole(line.quantity)})
-        body: dict[str, Any] = {
-            "customerId": self._customer_id_for(order),
-            "items": lines,
-            "isDelivery": order.order_type == "delivery",
-            "orderType": "Delivery" if order.order_type == "delivery" else "Pickup",
-            # D11: orders uses `kiosk` for the card's "Kiosk" choice; Express kiosk orders go as any order.
-            "orderSource": KIOSK_ORDER_SOURCE if order.kiosk else ORDER_SOURCE,
-        }
-        address = order.delivery_address
-        if order.order_type == "delivery" and address:
-            body.update(deliveryStreet=address.get("street") or None, deliveryStreet2=address.get("street2") or None,
-                        deliveryCity=address.get("city") or None, deliveryState=address.get("state") or None,
-                        deliveryPostalCode=address.get("zip") or None)
-        if order.window_start:
-            body["timeWindowStartDateUtc"] = iso(order.window_start)
-        if order.window_end:
-            body["timeWindowEndDateUtc"] = iso(order.window_end)
-        if order.notes:
-            body["notes"] = order.notes
-        if order.transaction_reference:
-            # D9: orders sets the payment's reference only when the order was pre-paid (Aeropay, Stripe,
-            # Square, KindTap) and its payment type was not changed since; the note names our order.
-            reference = f"{PRE_PAID} {order.order_number}"
-            if order.transaction_reference != order.order_number:
-                reference += f" ({order.transaction_reference})"
-            body["transactionReference"] = reference
-        if order.idempotency_key:
-            body["idempotencyKey"] = order.idempotency_key
+        body = preorder_body(order, self._customer_id_for(order))
         response = self.http.request("POST", "/preorder/submit", json=body, headers={"ConsumerKey": CONSUMER_KEY},
                                      idempotency_key=bool(order.idempotency_key))
         answer = self.http.parse_json(response)
@@ -433,7 +236,7 @@ class DutchieClient(PosClient):
         response = self.http.request("POST", "/preorder/cancel",
                                      json={"orderId": order_id, "cancellationReason": reason or None})
         answer = self.http.parse_json(response)
-        return OrderStatus(pos_order_id=str(order_id), status="Cancelled", raw={"answer": answer})
+        return self.order_status(str(order_id), "Cancelled", {"answer": answer})
 
     def order_statuses(self, pos_order_ids: Iterable[str]) -> list[OrderStatus]:
         """GET /preorder/Status?PreOrderId= per order: Submitted, Processing, Filled, Complete, Cancelled.
@@ -446,13 +249,10 @@ class DutchieClient(PosClient):
             except Refused as error:
                 if error.status not in (400, 404):
                     raise
-                statuses.append(OrderStatus(str(pos_order_id), "NotFound", {"error": error.message}))
+                statuses.append(self.order_status(str(pos_order_id), "NotFound", {"error": error.message}))
                 continue
-            if isinstance(answer, list):  # the shape without an id; tolerated if a proxy drops the query
-                answer = next((o for o in answer if isinstance(o, dict)
-                               and str(o.get("preOrderId")) == str(pos_order_id)), {})
-            answer = answer if isinstance(answer, dict) else {}
-            statuses.append(OrderStatus(str(pos_order_id), str(answer.get("status") or ""), answer))
+            answer = preorder_status(answer, pos_order_id)
+            statuses.append(self.order_status(str(pos_order_id), str(answer.get("status") or ""), answer))
         return statuses
 
     # --- customers (L15-L23, A7-like lookups) -------------------------------------------------------
@@ -494,7 +294,7 @@ class DutchieClient(PosClient):
                               status=404, url=error.url) from error
             raise
         current = next((c for c in found if isinstance(c, dict)), {}) if isinstance(found, list) else {}
-        values = {name: current.get(name) for name in EDIT_FIELDS if current.get(name) not in (None, "")}
+        values = editable_values(current)
         values.update(customer_values(customer))
         if customer.archived:
             values["status"] = "Cancelled"
@@ -516,10 +316,7 @@ class DutchieClient(PosClient):
             return None
         # A search changes nothing, so this POST may be retried like a GET.
         results = self.http.parse_json(self.http.request("POST", "/customer/search", json=body, idempotency_key=True))
-        candidates = [r for r in results or [] if isinstance(r, dict)] if isinstance(results, list) else []
-        ranked = sorted(enumerate(candidates), key=lambda pair: (MATCH_PRIORITY.get(pair[1].get("matchType"), 9),
-                                                                 pair[0]))
-        for _, record in ranked:
+        for record in ranked_matches(results):
             customer = customer_from_record(record)
             if not customer.archived:
                 return customer
@@ -552,16 +349,7 @@ class DutchieClient(PosClient):
         home = (person.state or order.delivery_address.get("state") or "").strip().upper()
         if home and home != str(self._whoami().get("state") or "").strip().upper():
             kind += " - Out of State"  # D2's out-of-state types
-        address = order.delivery_address
-        values = customer_values(PosCustomer(
-            pos_customer_id="", first_name=person.first_name, last_name=person.last_name, phone=person.phone,
-            email=person.email, birth_date=person.birth_date, medical_id=person.medical_id, state=person.state,
-            address={"street": address.get("street", ""), "street2": address.get("street2", ""),
-                     "city": address.get("city", ""), "state": address.get("state", ""),
-                     "zip": address.get("zip", "")}))
-        values.update(status="Active", customerType=kind)
-        if person.medical_id_expires:
-            values["mmjidExpirationDate"] = f"{person.medical_id_expires.isoformat()}T00:00:00"
+        values = order_customer_values(order, kind)
         if order.idempotency_key:
             values["idempotencyKey"] = f"{order.idempotency_key}:customer"
         return int(self._save_customer(0, values).pos_customer_id)
@@ -593,221 +381,20 @@ class DutchieClient(PosClient):
                 yield self._transaction(sale)
 
     def _transaction(self, sale: dict) -> PosTransaction:
-        lookup = self._products_by_id() if sale.get("items") else {}
-        lines = []
-        for item in sale.get("items") or []:
-            if not isinstance(item, dict):
-                continue
-            product_id = str(item.get("productId") or "")
-            sku, name, category, brand = lookup.get(product_id, ("", "", "", ""))
-            lines.append(SaleLine(pos_product_id=product_id, sku=sku, name=name, category=category, brand=brand,
-                                  quantity=number(item.get("quantity")) or 0.0,
-                                  unit_price=number(item.get("unitPrice")) or 0.0,
-                                  discount=number(item.get("totalDiscount")) or 0.0))
-        return PosTransaction(
-            pos_transaction_id=str(sale.get("transactionId") or ""),
-            pos_customer_id=str(sale.get("customerId") or ""),
-            occurred_at=parse_datetime(sale.get("transactionDate")) or datetime.fromtimestamp(0, UTC),
-            total=number(sale.get("total")) or 0.0,
-            lines=lines,
-            voided=bool(sale.get("isVoid")),
-            loyalty_earned=number(sale.get("loyaltyEarned")) or 0.0,
-            loyalty_spent=number(sale.get("loyaltySpent")) or 0.0,
-            raw=sale,
-        )
+        return transaction_from_sale(sale, self._products_by_id() if sale.get("items") else None)
 
-    def _products_by_id(self) -> dict[str, tuple[str, str, str, str]]:
+    def _products_by_id(self) -> ProductNames:
         if self._product_lookup is None:
             lookup = {}
             try:
                 for detail in self.http.iter_json_array("/reporting/products"):
                     if isinstance(detail, dict):
-                        lookup[str(detail.get("productId"))] = (
-                            str(detail.get("sku") or ""), str(detail.get("productName") or ""),
-                            str(detail.get("category") or ""), str(detail.get("brandName") or "").strip())
+                        lookup[str(detail.get("productId"))] = product_names(detail)
             except PosError as error:
                 # Names are a nicety on sale lines (catalog knows products by id): never lose the sales.
                 logger.warning("Dutchie POS product names for sale lines unavailable: %s", error)
             self._product_lookup = lookup
         return self._product_lookup
-
-
-# --- mapping Dutchie records onto records.py --------------------------------------------------------
-
-def product_from_inventory(item: dict, detail: dict | None = None) -> PosProduct:
-    """One InventoryItem (+ the ProductDetail fields it lacks). Malformed values (text quantity, null
-    category, missing name) never stop the feed: what can be read is kept, the rest left empty, and catalog
-    flags the record from `raw`."""
-    detail = detail or {}
-    labs = [_lab(row) for row in item.get("labResults") or [] if isinstance(row, dict)]
-    rooms = {}
-    for row in item.get("roomQuantities") or []:
-        quantity = number(row.get("quantityAvailable")) if isinstance(row, dict) else None
-        if isinstance(row, dict) and row.get("roomId") is not None and quantity is not None:
-            rooms[str(row["roomId"])] = rooms.get(str(row["roomId"]), 0.0) + quantity
-    raw = dict(item)
-    if detail:
-        raw["productDetail"] = detail  # kept beside the item for the product page's explanation (X3)
-    return PosProduct(
-        pos_product_id=str(item.get("productId") or ""),
-        sku=str(item.get("sku") or ""),
-        name=str(item.get("productName") or ""),
-        brand=str(item.get("brandName") or "").strip(),
-        category=str(item.get("category") or ""),
-        strain=str(item.get("strain") or ""),
-        strain_type=str(item.get("strainType") or ""),  # spelled as the POS spells it (F6 rules apply later)
-        description=str(item.get("description") or ""),
-        images=_images(item.get("imageUrl"), detail.get("imageUrls")),
-        quantity=number(item.get("quantityAvailable")),
-        room_quantities=rooms,
-        price=number(item.get("unitPrice")),
-        price_recreational=number(item.get("recUnitPrice")),
-        price_medical=number(item.get("medUnitPrice")),
-        unit_cost=number(item.get("unitCost")),  # /reporting/inventory only; never on the menu
-        weight=number(item.get("unitWeight")),
-        weight_unit=str(item.get("unitWeightUnit") or ""),
-        quantity_units=str(item.get("quantityUnits") or ""),  # D5: Quantity -> price tiers, Gram -> weight tiers
-        tiers=_tiers(detail.get("pricingTierData")),
-        thc=next((lab for lab in labs if lab.name.strip().lower() in THC_TESTS), None),
-        cbd=next((lab for lab in labs if lab.name.strip().lower() in CBD_TESTS), None),
-        thc9=next((lab for lab in labs if lab.name.strip().lower() in THC9_TESTS), None),
-        labs=labs,
-        terpenes=[lab for lab in labs if is_terpene(lab.name)],
-        flower_equivalent=number(item.get("flowerEquivalent")),  # D10: which one is used is a card setting
-        rec_flower_equivalent=number(item.get("recFlowerEquivalent")),
-        low_quantity_threshold=number(detail.get("lowInventoryThreshold")),
-        medical_only=bool(item.get("medicalOnly")),
-        modified_at=parse_datetime(item.get("lastModifiedDateUtc")),  # "Utc" on inventory, "UTC" elsewhere
-        raw=raw,
-    )
-
-
-def product_from_detail(detail: dict) -> PosProduct:
-    """One ProductDetail (GET /products): no stock, no labResults; potency is thcContent / cbdContent."""
-    unit_type = str(detail.get("unitType") or "")
-    return PosProduct(
-        pos_product_id=str(detail.get("productId") or ""),
-        sku=str(detail.get("sku") or ""),
-        name=str(detail.get("productName") or ""),
-        brand=str(detail.get("brandName") or "").strip(),
-        category=str(detail.get("category") or ""),
-        strain=str(detail.get("strain") or ""),
-        strain_type=str(detail.get("strainType") or ""),
-        description=str(detail.get("onlineDescription") or detail.get("description") or ""),
-        images=_images(detail.get("imageUrl"), detail.get("imageUrls")),
-        price=number(detail.get("price")),
-        price_recreational=number(detail.get("recPrice")),
-        price_medical=number(detail.get("medPrice")),
-        unit_cost=number(detail.get("unitCost")),
-        weight=number(detail.get("netWeight")),
-        weight_unit=str(detail.get("netWeightUnit") or ""),
-        # ProductDetail has no quantityUnits; a product sold in Grams has gram tiers (D5) [I].
-        quantity_units="Gram" if unit_type.lower().startswith("gram") else ("Quantity" if unit_type else ""),
-        tiers=_tiers(detail.get("pricingTierData")),
-        thc=_content("THC", detail.get("thcContent"), detail.get("thcContentUnit")),
-        cbd=_content("CBD", detail.get("cbdContent"), detail.get("cbdContentUnit")),
-        flower_equivalent=number(detail.get("flowerEquivalent")),
-        rec_flower_equivalent=number(detail.get("recFlowerEquivalent")),
-        low_quantity_threshold=number(detail.get("lowInventoryThreshold")),
-        medical_only=bool(detail.get("isMedicalOnly")),
-        is_active=detail.get("isActive") is not False,
-        modified_at=parse_datetime(detail.get("lastModifiedDateUTC")),
-        raw=detail,
-    )
-
-
-@functools.lru_cache(maxsize=4096)  # a feed repeats a few dozen lab names on every item
-def is_terpene(name: str) -> bool:
-    text = name.strip()
-    if not text or CANNABINOID.match(text) or text.lower() in THC9_TESTS:
-        return False
-    words = re.split(r"[\s\-]+", text.lower())
-    return any(word in TERPENE_WORDS for word in words) or bool(TERPENE_SHAPE.search(text))
-
-
-def _lab(row: dict) -> LabValue:
-    # labResultUnit as Dutchie writes it ("Percentage", "Milligrams"...); D3's display mapping is catalog's.
-    return LabValue(name=str(row.get("labTest") or ""), value=number(row.get("value")),
-                    unit=str(row.get("labResultUnit") or ""))
-
-
-def _content(name: str, value: Any, unit: Any) -> LabValue | None:
-    amount = number(value)
-    return None if amount is None else LabValue(name=name, value=amount, unit=str(unit or ""))
-
-
-def _images(first: Any, others: Any) -> list[str]:
-    """imageUrl then imageUrls, in order, each once (C7)."""
-    images: list[str] = []
-    for url in [first, *(others if isinstance(others, list) else [])]:
-        if isinstance(url, str) and url.strip() and url.strip() not in images:
-            images.append(url.strip())
-    return images
-
-
-def _tiers(rows: Any) -> list[Tier]:
-    """pricingTierData [{startWeight, endWeight, price, medicalPrice}] (D5)."""
-    tiers = []
-    for row in rows if isinstance(rows, list) else []:
-        price = number(row.get("price")) if isinstance(row, dict) else None
-        if price is None:
-            continue
-        tiers.append(Tier(start=number(row.get("startWeight")) or 0.0, end=number(row.get("endWeight")),
-                          price=price, medical_price=number(row.get("medicalPrice"))))
-    return sorted(tiers, key=lambda tier: tier.start)
-
-
-def customer_from_record(record: dict) -> PosCustomer:
-    """A Customer (or CustomerSearchResult). Archived profiles are "Cancelled" or merged into another one
-    (mergedIntoCustomerId): both become archived, mirrored by Mirror Archives (L17)."""
-    merged = record.get("mergedIntoCustomerId")
-    status = str(record.get("status") or "")
-    return PosCustomer(
-        pos_customer_id=str(record.get("customerId") or ""),
-        first_name=str(record.get("firstName") or ""),
-        last_name=str(record.get("lastName") or ""),
-        phone=str(record.get("phone") or record.get("cellPhone") or ""),
-        email=str(record.get("emailAddress") or ""),
-        birth_date=_date(record.get("dateOfBirth")),
-        gender=str(record.get("gender") or ""),
-        address={"street": str(record.get("address1") or ""), "street2": str(record.get("address2") or ""),
-                 "city": str(record.get("city") or ""), "state": str(record.get("state") or ""),
-                 "zip": str(record.get("postalCode") or "")},
-        medical_id=str(record.get("mmjidNumber") or ""),
-        customer_type=str(record.get("customerType") or ""),  # a name ("Medical"), not an id
-        state=str(record.get("state") or ""),
-        discount_groups=[str(g) for g in record.get("discountGroups") or [] if g],
-        is_loyalty_member=bool(record.get("isLoyaltyMember")),
-        archived=status.lower() in ARCHIVED_STATUSES or bool(merged),
-        merged_into=str(merged) if merged else "",
-        created_at=parse_datetime(record.get("creationDate")),
-        modified_at=parse_datetime(record.get("lastModifiedDateUTC")),
-        raw=record,
-    )
-
-
-def customer_values(customer: PosCustomer) -> dict[str, Any]:
-    """The EcomCustomerEdit fields we know, non-empty only (an update keeps Dutchie's other values)."""
-    address = customer.address or {}
-    values: dict[str, Any] = {
-        "firstName": customer.first_name, "lastName": customer.last_name, "phone": customer.phone,
-        "emailAddress": customer.email, "mmjidNumber": customer.medical_id, "gender": customer.gender,
-        "customerType": customer.customer_type, "address1": address.get("street", ""),
-        "address2": address.get("street2", ""), "city": address.get("city", ""),
-        "state": address.get("state", "") or customer.state, "postalCode": address.get("zip", ""),
-        "dateOfBirth": f"{customer.birth_date.isoformat()}T00:00:00" if customer.birth_date else "",
-    }
-    values = {key: value.strip() if isinstance(value, str) else value for key, value in values.items()}
-    values = {key: value for key, value in values.items() if value}
-    if customer.is_loyalty_member:
-        values["isLoyaltyMember"] = True  # only ever enrolls: False may just mean "not known here"
-    return values
-
-
-# --- small helpers ------------------------------------------------------------------------------
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _int_id(value: str, what: str) -> int:
@@ -816,48 +403,3 @@ def _int_id(value: str, what: str) -> int:
         raise Refused(f"{text!r} is not a Dutchie {what} id (Dutchie's ids are numbers).",
                       f"Use the {what}'s Dutchie id.")
     return int(text)
-
-
-def _whole(quantity: float) -> int | float:
-    return int(quantity) if float(quantity).is_integer() else float(quantity)
-
-
-def number(value: Any) -> float | None:
-    """A number, or None when there is none to read (a text "12" is read; "twelve" is not)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """Dutchie's ISO 8601 dates; one without an offset is UTC (Dutchie's API dates are UTC)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def iso(when: datetime) -> str:
-    """ISO 8601 UTC with Z, as Dutchie's date parameters take them (`2024-01-15T10:30:00Z`), to the
-    millisecond: a range ending "now" must not drop what changed earlier in the same second."""
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

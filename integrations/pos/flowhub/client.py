@@ -2,12 +2,12 @@
 
 Contract: ../shared/reference/POS-APIS.md section 2 (mostly [C-3p F1]); card requirements F1-F9.
 Data endpoints take the `clientId` and `key` headers; Order Ahead takes a Bearer token from an Auth0
-client-credentials grant. Endpoints used, field mapping and limits are in docs/pos/flowhub.md.
+client-credentials grant. Endpoints used, field mapping and limits are in docs/pos/flowhub.md. This
+module makes the calls; parse.py reads and writes Flowhub's JSON.
 """
-import re
 import time
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -16,10 +16,10 @@ import requests
 from ..base import PosClient
 from ..errors import PosError, Refused, Unauthorized, UnsupportedFeature
 from ..http import MinuteRateLimiter, PosHttp
+from ..parsing import aware, number
 from ..records import (
     ClientConfig,
     ConnectionResult,
-    LabValue,
     OrderStatus,
     PosCustomer,
     PosOrder,
@@ -27,8 +27,14 @@ from ..records import (
     PosTransaction,
     PushResult,
     Room,
-    SaleLine,
-    Tier,
+)
+from .parse import (
+    customer_body,
+    customer_from_record,
+    order_body,
+    product_from_item,
+    rooms_from_analytics,
+    transaction_from_sale,
 )
 from .spec import SPEC
 
@@ -41,8 +47,6 @@ REQUESTS_PER_MINUTE = 3000
 AUTH0_BASE = "https://flowhub.auth0.com"
 ORDER_AHEAD_AUDIENCE = "https://api.flowhub.co/"  # [I] the API's own URL, as Auth0 audiences usually are
 TOKEN_RENEW_MARGIN = 60.0  # seconds before expires_in at which a cached token is renewed
-WEIGHT_UNITS = {"grams": "g", "milligrams": "mg", "fluidounces": "fl oz", "each": "each"}
-LOYALTY_PAYMENT = "loyaltyPoints"
 
 
 class FlowhubLimiter(MinuteRateLimiter):
@@ -147,23 +151,17 @@ class FlowhubClient(PosClient):
         """Flowhub has no rooms endpoint: the rooms are read off the by-rooms inventory analytics, which
         (with includesNotForSaleQuantity) also shows stock-less and not-for-sale rooms. Ids are 32
         alphanumeric characters, never the name (F7)."""
-        rooms: dict[str, Room] = {}
         path = f"/v0/locations/{self._location_path()}/InventoryAnalyticsByRooms"
-        for row in self.http.iter_json_array(path, prefix="data.item",
-                                             params={"includesNotForSaleQuantity": "true"}):
-            room_id = str(row.get("roomId") or "")
-            if not room_id:
-                continue
-            room = rooms.setdefault(room_id, Room(id=room_id, name=row.get("roomName") or room_id, sellable=False,
-                                                  raw={"roomId": room_id, "roomName": row.get("roomName")}))
-            # A room is sellable when any of its stock is for sale (analytics rows carry forSale).
-            if row.get("forSale") is not False:
-                room.sellable = True
-        return sorted(rooms.values(), key=lambda room: room.name.lower())
+        return rooms_from_analytics(self.http.iter_json_array(path, prefix="data.item",
+                                                              params={"includesNotForSaleQuantity": "true"}))
 
-    def iter_inventory(self) -> Iterator[PosProduct]:
+    def iter_inventory(self, *, details_since: datetime | None = None,
+                       known_details: Callable[[list[str]], dict[str, dict]] | None = None,
+                       known: Callable[[str], Any] | None = None) -> Iterator[PosProduct]:
         """In-stock items of this location, streamed. With a Room ID only that room's rows, with its
-        quantity; with a Purchase Category only those items, "both" items passing either (F1)."""
+        quantity; with a Purchase Category only those items, "both" items passing either (F1). Always the
+        full feed: Flowhub's items carry everything and its inventory has no modified-since filter, so the
+        incremental arguments (base.PosClient.iter_inventory) are accepted and ignored."""
         room_id = self.config.room_id.strip()
         suffix = "inventoryByRoomsNonZero" if room_id else "inventoryNonZero"
         wanted = self.config.purchase_category.strip().lower()
@@ -207,7 +205,7 @@ class FlowhubClient(PosClient):
         response = self._order_ahead("PATCH", f"/orders/{quote(str(pos_order_id), safe='')}",
                                      json={"status": "sold"})
         answer = self.http.parse_json(response)
-        return OrderStatus(pos_order_id=str(pos_order_id), status=str(answer.get("status") or "sold"), raw=answer)
+        return self.order_status(str(pos_order_id), str(answer.get("status") or "sold"), answer)
 
     def order_statuses(self, pos_order_ids: Iterable[str]) -> list[OrderStatus]:
         statuses = []
@@ -218,10 +216,10 @@ class FlowhubClient(PosClient):
                 if error.status != 404:
                     raise
                 # One order Flowhub no longer knows must not stop the others' statuses.
-                statuses.append(OrderStatus(str(order_id), "notFound", {"error": error.message}))
+                statuses.append(self.order_status(str(order_id), "notFound", {"error": error.message}))
                 continue
             answer = self.http.parse_json(response)
-            statuses.append(OrderStatus(str(order_id), str(answer.get("status") or ""), answer))
+            statuses.append(self.order_status(str(order_id), str(answer.get("status") or ""), answer))
         return statuses
 
     def _order_ahead(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -265,7 +263,7 @@ class FlowhubClient(PosClient):
         if not isinstance(answer, dict) or not answer.get("access_token"):
             raise Unauthorized("Flowhub Order Ahead sign-in answered without a token.",
                                "Check the Order Ahead Client Id and Order Ahead Token on the card.")
-        lifetime = _number(answer.get("expires_in")) or 3600.0
+        lifetime = number(answer.get("expires_in")) or 3600.0
         self._token = str(answer["access_token"])
         self._token_expires = self._clock() + lifetime - min(TOKEN_RENEW_MARGIN, lifetime / 2)
         return self._token
@@ -279,7 +277,7 @@ class FlowhubClient(PosClient):
             params["updated_after"] = _day_before(since)
         for record in self._pages("/v1/customers/", "customers", params):
             customer = customer_from_record(record)
-            if since is not None and customer.modified_at is not None and customer.modified_at < _aware(since):
+            if since is not None and customer.modified_at is not None and customer.modified_at < aware(since):
                 continue
             yield customer
 
@@ -329,7 +327,7 @@ class FlowhubClient(PosClient):
         path = f"/v1/orders/findByLocationId/{quote(str(import_id), safe='')}"
         for sale in self._pages(path, "orders", params):
             transaction = transaction_from_sale(sale)
-            if since is not None and transaction.occurred_at < _aware(since):
+            if since is not None and transaction.occurred_at < aware(since):
                 continue
             yield transaction
 
@@ -341,7 +339,7 @@ class FlowhubClient(PosClient):
             if isinstance(body, list):
                 records, total = body, None
             elif isinstance(body, dict):
-                records, total = body.get(key) or body.get("data") or [], _number(body.get("total"))
+                records, total = body.get(key) or body.get("data") or [], number(body.get("total"))
             else:
                 records, total = [], None
             yield from (record for record in records if isinstance(record, dict))
@@ -351,272 +349,12 @@ class FlowhubClient(PosClient):
             page += 1
 
 
-# --- mapping Flowhub records onto records.py ----------------------------------------------------------
-
-def product_from_item(item: dict) -> PosProduct:
-    """One v0 InventoryItem (a Flowhub variant). Money is integer pennies; labs keep their units."""
-    price = _money(item.get("priceInMinorUnits"))
-    if price is None:
-        price = _money(item.get("preTaxPriceInPennies"))
-    purchase = str(item.get("purchaseCategory") or "")
-    labs = [_lab(entry) for entry in item.get("cannabinoidInformation") or [] if isinstance(entry, dict)]
-    room_id = str(item.get("roomId") or "")
-    quantity = _number(item.get("quantity"))  # a text quantity ("12 units") stays None: catalog flags it
-    picture = item.get("productPictureURL")
-    return PosProduct(
-        pos_product_id=str(item.get("productId") or ""),
-        sku=str(item.get("sku") or ""),
-        name=str(item.get("productName") or ""),
-        brand=str(item.get("brand") or "").strip(),
-        category=str(item.get("category") or ""),
-        custom_category=str(item.get("customCategoryName") or ""),  # F8: wins over type and category
-        product_type=str(item.get("type") or ""),
-        strain=str(item.get("strainName") or ""),
-        strain_type=str(item.get("speciesName") or ""),  # F6 spellings as given
-        description=str(item.get("productDescription") or ""),
-        images=[picture] if isinstance(picture, str) and picture else [],  # Flowhub has one picture field
-        quantity=quantity,
-        room_quantities={room_id: quantity} if room_id and quantity is not None else {},
-        room_name=str(item.get("roomName") or ""),
-        price=price,
-        price_recreational=price if purchase in ("rec", "both") else None,
-        price_medical=price if purchase in ("med", "both") else None,
-        price_otd=_money(item.get("postTaxPriceInPennies")),
-        unit_cost=_money(item.get("costInMinorUnits")),
-        weight=_number(item.get("productWeight")),
-        weight_unit=WEIGHT_UNITS.get(str(item.get("productUnitOfMeasure") or ""),
-                                     str(item.get("productUnitOfMeasure") or "")),
-        # Dutchie's words for the same idea, so tiers read alike in catalog (D5): sold by weight = gram tiers.
-        quantity_units="Gram" if item.get("isSoldByWeight") else "Quantity",
-        tiers=_tiers(item.get("weightTierInformation")),
-        thc=next((lab for lab in labs if lab.name.lower() == "thc"), None),
-        cbd=next((lab for lab in labs if lab.name.lower() == "cbd"), None),
-        labs=labs,
-        terpenes=[_lab(entry) for entry in item.get("terpenes") or [] if isinstance(entry, dict)],  # F5 later
-        purchase_category=purchase,
-        medical_only=purchase == "med",
-        modified_at=_datetime(item.get("productUpdatedAt")),
-        raw=item,
-    )
-
-
-def _lab(entry: dict) -> LabValue:
-    # Flowhub gives a range; most labs report one value (lower == upper), else the upper bound is shown.
-    value = _number(entry.get("upperRange"))
-    if value is None:
-        value = _number(entry.get("lowerRange"))
-    return LabValue(name=str(entry.get("name") or ""), value=value, unit=str(entry.get("unitOfMeasure") or ""))
-
-
-def _tiers(tiers: Any) -> list[Tier]:
-    """weightTierInformation (deli flower): one entry per gram break with its price per gram, in pennies."""
-    if not isinstance(tiers, list):
-        return []
-    breaks = sorted((t for t in tiers if isinstance(t, dict) and _number(t.get("gramAmount")) is not None),
-                    key=lambda t: _number(t["gramAmount"]))
-    result = []
-    for n, tier in enumerate(breaks):
-        per_gram = _money(tier.get("pricePerGramInMinorUnits"))
-        if per_gram is None:
-            continue
-        end = _number(breaks[n + 1]["gramAmount"]) if n + 1 < len(breaks) else None
-        result.append(Tier(start=_number(tier["gramAmount"]), end=end, price=per_gram))
-    return result
-
-
-def order_body(order: PosOrder) -> dict:
-    """The Order Ahead create body (reference section 2): phone in E.164, money in pennies."""
-    customer = order.customer
-    person: dict[str, Any] = {"firstName": customer.first_name, "lastName": customer.last_name,
-                              "medRecOrBoth": "med" if order.is_medical else "rec"}
-    if customer.birth_date:
-        person["birthDate"] = customer.birth_date.isoformat()
-    if customer.email:
-        person["email"] = customer.email
-    if customer.phone.strip():
-        person["phone"] = e164(customer.phone)
-    if customer.medical_id.strip():
-        person["medId"] = customer.medical_id.strip()
-        if customer.medical_id_expires:
-            person["medExp"] = customer.medical_id_expires.isoformat()
-    body: dict[str, Any] = {
-        "externalCreatedAt": _iso(datetime.now(UTC)),
-        "customer": person,
-        "orderItems": [{"productId": _order_product_id(line.pos_product_id), "quantityPurchased": _whole(line.quantity),
-                        "discountNote": ""} for line in order.lines],
-        "orderType": "kiosk" if order.kiosk else order.order_type,
-    }
-    address = order.delivery_address
-    if address:
-        body["address"] = {"street1": address.get("street", ""), "street2": address.get("street2", ""),
-                           "city": address.get("city", ""), "state": address.get("state", ""),
-                           "zip": address.get("zip", "")}
-    if customer.pos_customer_id:
-        body["customerId"] = customer.pos_customer_id  # Flowhub needs it to credit loyalty
-    if order.notes:
-        body["customerNote"] = order.notes  # F2: delivery notes
-    if order.fees:
-        body["fees"] = [{"name": name, "amount": int(round(amount * 100))} for name, amount in order.fees]  # F2
-    if order.window_start:
-        body["requestedFulfillmentTimeStart"] = _iso(order.window_start)
-    if order.window_end:
-        body["requestedFulfillmentTimeEnd"] = _iso(order.window_end)
-    return body
-
-
-def _order_product_id(pos_product_id: str) -> int | str:
-    # The reference types Order Ahead productId as a number while inventory ids are UUIDs [I]: send a
-    # number when we have one, else the inventory id.
-    return int(pos_product_id) if pos_product_id.isdigit() else pos_product_id
-
-
-def e164(phone: str) -> str:
-    """Order Ahead wants E.164 phones; 10-digit numbers are North American (Flowhub's market)."""
-    digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+"):
-        return "+" + digits
-    if len(digits) == 10:
-        return "+1" + digits
-    if len(digits) == 11 and digits.startswith("1"):
-        return "+" + digits
-    return phone.strip()  # left as typed: Flowhub refuses it and says why
-
-
-def customer_from_record(record: dict) -> PosCustomer:
-    name = str(record.get("name") or "").strip()
-    first, _, last = name.partition(" ")
-    return PosCustomer(
-        pos_customer_id=str(record.get("id") or ""),
-        first_name=first,
-        last_name=last.strip(),
-        phone=str(record.get("phone") or ""),
-        email=str(record.get("email") or ""),
-        birth_date=_date(record.get("birthDate")),
-        address={key: str(record.get(name) or "") for key, name in (
-            ("street", "streetAddress1"), ("street2", "streetAddress2"), ("city", "city"), ("state", "state"),
-            ("zip", "zip"), ("country", "country"))},
-        customer_type=str(record.get("type") or ""),  # medCustomer / recCustomer
-        state=str(record.get("state") or ""),
-        discount_groups=[str(g.get("name")) for g in record.get("groups") or [] if isinstance(g, dict)
-                         and g.get("name")],
-        is_loyalty_member=bool(record.get("isLoyal")),
-        created_at=_datetime(record.get("createdAt")),
-        modified_at=_datetime(record.get("updatedAt")),
-        raw=record,
-    )
-
-
-def customer_body(customer: PosCustomer, *, creating: bool) -> dict:
-    """A CustomerWrite body. Groups are written by groupId, which we do not have (we know names), so they
-    are not sent."""
-    kind = customer.customer_type
-    if kind not in ("medCustomer", "recCustomer"):
-        kind = "medCustomer" if customer.medical_id else "recCustomer"
-    address = customer.address
-    values = {
-        "name": f"{customer.first_name} {customer.last_name}".strip(),
-        "birthDate": customer.birth_date.isoformat() if customer.birth_date else "",
-        "state": customer.state or address.get("state", ""),
-        "type": kind if (creating or customer.customer_type or customer.medical_id) else "",
-        "email": customer.email,
-        "phone": customer.phone,
-        "medId": customer.medical_id,
-        "streetAddress1": address.get("street", ""),
-        "streetAddress2": address.get("street2", ""),
-        "city": address.get("city", ""),
-        "zip": address.get("zip", ""),
-    }
-    body: dict[str, Any] = {key: value for key, value in values.items() if value}
-    if creating or customer.is_loyalty_member:
-        body["isLoyal"] = customer.is_loyalty_member
-    return body
-
-
-def transaction_from_sale(sale: dict) -> PosTransaction:
-    """A v1 Sale; every amount is in cents."""
-    totals = sale.get("totals") if isinstance(sale.get("totals"), dict) else {}
-    lines = []
-    for item in sale.get("itemsInCart") or []:
-        if not isinstance(item, dict):
-            continue
-        discount = sum(_number(d.get("amount") if isinstance(d, dict) else None) or 0
-                       for d in item.get("itemDiscounts") or [])
-        lines.append(SaleLine(
-            pos_product_id=str(item.get("productId") or ""), sku=str(item.get("sku") or ""),
-            name=str(item.get("productName") or ""), quantity=_number(item.get("quantity")) or 0,
-            unit_price=_money(item.get("unitPrice")) or 0.0, category=str(item.get("category") or ""),
-            brand=str(item.get("brand") or ""), discount=discount / 100))
-    loyalty_spent = sum(_number(p.get("loyaltyPoints")) or 0 for p in sale.get("payments") or []
-                        if isinstance(p, dict) and p.get("paymentType") == LOYALTY_PAYMENT)
-    return PosTransaction(
-        pos_transaction_id=str(sale.get("id") or ""),
-        pos_customer_id=str(sale.get("customerId") or ""),
-        occurred_at=_datetime(sale.get("createdAt")) or datetime.fromtimestamp(0, UTC),
-        total=_money(totals.get("FinalTotal")) or 0.0,
-        lines=lines,
-        voided=bool(sale.get("voided")),
-        loyalty_earned=_number(sale.get("currentPoints")) or 0,  # [I] points this sale earned
-        loyalty_spent=loyalty_spent,
-        raw=sale,
-    )
-
-
-# --- small helpers -------------------------------------------------------------------------------
-
 def _data(body: Any) -> list[dict]:
     """The v0 envelope {"status":200,"data":[...]}."""
     items = body.get("data") if isinstance(body, dict) else body
     return [item for item in items or [] if isinstance(item, dict)] if isinstance(items, list) else []
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _money(pennies: Any) -> float | None:
-    amount = _number(pennies)
-    return None if amount is None else round(amount / 100, 2)
-
-
-def _whole(quantity: float) -> int | float:
-    return int(quantity) if float(quantity).is_integer() else quantity
-
-
-def _datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _day_before(since: datetime) -> str:
-    return (_aware(since).astimezone(UTC) - timedelta(days=1)).date().isoformat()
-
-
-def _iso(when: datetime) -> str:
-    return _aware(when).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Flowhub's date filters take a store-local day: the UTC day before `since` covers any time zone."""
+    return (aware(since).astimezone(UTC) - timedelta(days=1)).date().isoformat()

@@ -11,4 +11,5 @@ class CatalogConfig(AppConfig):
         from integrations.streams import register_stream
 
         # The sync engine runs this stream by name; integrations never imports catalog.
-        register_stream("inventory", "catalog.sync.run_inventory_stream", kinds=("ecommerce",))
+        register_stream("inventory", "catalog.sync.run_inventory_stream", kinds=("ecommerce",),
+                        diff_labels="catalog.diffs.DIFF_LABELS")

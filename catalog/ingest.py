@@ -25,10 +25,12 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.errors import UniqueViolation
 
+from catalog.diffs import DIFF_LABELS, Entry, WithDiffs, product_diffs
 from catalog.mapping.types import MappedProduct
 from catalog.models import Product, ReviewItem
 
@@ -79,11 +81,10 @@ WRITE_COLUMNS = ("store_id", "card_id", "pos_product_id", "content_hash", "sourc
 AGREEING_FIELDS = ("product_name", "brand", "category", "unit_price", "weight")
 AGREEING_COLUMNS = (*AGREEING_FIELDS, "medical_unit_price", "price_tiers", "weight_tiers", "flower_equivalent")
 
-# A run keeps the first ENTRIES_PER_PAGE notable records of each action per page, and at most
-# ENTRIES_PER_RUN of each per run: a 100,000-product first sync must not write 100,000 entry rows
-# (the run's counts carry the totals).
+# A page keeps the first ENTRIES_PER_PAGE notable records of each status, and a run at most
+# settings.SYNC_ENTRIES_PER_STATUS of each (the run reporter's cap, so none is prepared to be dropped):
+# a 100,000-product first sync must not write 100,000 entry rows (the run's counts carry the totals).
 ENTRIES_PER_PAGE = 200
-ENTRIES_PER_RUN = 1000
 STAGE_TABLE = "canopy_ingest_stage"
 # A run that wrote at least this many products refreshes PostgreSQL's statistics of the product table.
 ANALYZE_AFTER = 5000
@@ -93,11 +94,11 @@ POS_ID_LENGTH = Product._meta.get_field("pos_product_id").max_length
 DUPLICATE_DECISION = "duplicate_sku"
 
 _hashed_values = attrgetter(*HASHED_COLUMNS)
-Entry = tuple[str, str, str, str]  # (action, pos_id, name, message)
+_WRITE_INDEX = {column: i for i, column in enumerate(WRITE_COLUMNS)}
 
 
 @dataclass
-class PageResult:
+class PageResult(WithDiffs):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -105,14 +106,17 @@ class PageResult:
     errors: int = 0
     # Notable records only (created, updated, flagged, failed), capped per page and per run.
     entries: list[Entry] = field(default_factory=list)
+    # Index in entries -> {column: [before, after]}, for updated records (SyncRunEntry.diff).
+    diffs: dict[int, dict[str, list]] = field(default_factory=dict)
 
 
 @dataclass
-class FinishResult:
+class FinishResult(WithDiffs):
     zeroed: int = 0
     merged: int = 0  # duplicate rows merged into their SKU's first product (R8)
     flagged: int = 0  # duplicate SKUs opened for review (R8)
     entries: list[Entry] = field(default_factory=list)
+    diffs: dict[int, dict[str, list]] = field(default_factory=dict)
     # D14: a feed with no record at all zeroes nothing (an empty menu would hide a credential or room
     # problem); the engine says why instead.
     empty_feed: bool = False
@@ -186,6 +190,9 @@ class Ingestor:
         # The columns an existing product gets from the POS (a new product gets every column).
         self.update_columns = tuple(c for c in WRITE_COLUMNS if c in columns or c in ALWAYS_UPDATED)
         self.quantity_synced = "quantity" in self.update_columns
+        # An updated product's diff covers the columns it gets from the POS (C8: the others keep ours).
+        self.diff_columns = tuple(c for c in DIFF_LABELS if c in self.update_columns)
+        self.entries_per_status = settings.SYNC_ENTRIES_PER_STATUS
         # The settings that decide what is written are part of every hash: after a settings change
         # (a field synced again, price sync back on) each product is rewritten once with them.
         fingerprint = orjson.dumps([self.card_id, self.update_columns])
@@ -292,6 +299,7 @@ class Ingestor:
         rows: dict[str, tuple] = {}  # pos id -> row, for products that exist
         new_rows: dict[str, tuple] = {}  # ... for products that did not exist when the run began
         flagged_written: list[MappedProduct] = []
+        changed: list[tuple[int, int, str]] = []  # (entry index, pk, pos id) of the updated entries kept
         failed = list(failed)
         for product in mapped:
             pos_id = product.pos_product_id
@@ -334,7 +342,11 @@ class Ingestor:
                 result.updated += 1
                 message = ("Changed in the POS." if old_hash != digest else
                            f"Quantity {old_quantity:g} -> {quantity:g}: the POS wins (R8).")
-                self._entry(result, page_entries, "updated", pos_id, product.product_name, message)
+                if self._entry(result, page_entries, "updated", pos_id, product.product_name, message):
+                    if old_hash == digest:
+                        result.diffs[len(result.entries) - 1] = {"quantity": [old_quantity, quantity]}
+                    elif pk is not None:
+                        changed.append((len(result.entries) - 1, pk, pos_id))
                 if deferred:  # R8 sets it at finish() from the feed's quantities
                     quantity = old_quantity
             source = _source_for(product, source_hashes)
@@ -346,6 +358,9 @@ class Ingestor:
             if product.flags:
                 flagged_written.append(product)
 
+        if changed:  # what changed, as stored before this page's write
+            result.diffs.update(product_diffs([(index, pk, rows.get(pos_id) or new_rows[pos_id])
+                                               for index, pk, pos_id in changed], self.diff_columns, _WRITE_INDEX))
         problems = [self._flag_problem(product) for product in flagged_written]
         for pos_id, name, message in failed:
             result.errors += 1
@@ -384,11 +399,21 @@ class Ingestor:
         if first is not record:
             self._later_by_sku.setdefault(sku, []).append(record)
 
-    def _entry(self, result, page_entries: Counter, action: str, pos_id: str, name: str, message: str) -> None:
-        if page_entries[action] < ENTRIES_PER_PAGE and self._entries_kept[action] < ENTRIES_PER_RUN:
-            page_entries[action] += 1
-            self._entries_kept[action] += 1
-            result.entries.append((action, pos_id, (name or "")[:300], message))
+    def _entry(self, result, page_entries: Counter, status: str, pos_id: str, name: str, message: str) -> bool:
+        """Keep a notable record unless its page or its run has enough of this status; True if kept."""
+        if page_entries[status] >= ENTRIES_PER_PAGE or not self._keep(status):
+            return False
+        page_entries[status] += 1
+        result.entries.append((status, pos_id, (name or "")[:300], message))
+        return True
+
+    def _keep(self, status: str) -> bool:
+        """Whether the run still keeps entries of this status (and counts this one): past the run
+        reporter's cap, none is prepared, nor its diff read."""
+        if self._entries_kept[status] >= self.entries_per_status:
+            return False
+        self._entries_kept[status] += 1
+        return True
 
     def _flag_problem(self, product: MappedProduct) -> _Problem:
         kind = ReviewItem.Kind.UNKNOWN_CATEGORY if not product.category else ReviewItem.Kind.MALFORMED
@@ -512,6 +537,7 @@ class Ingestor:
         # pos id -> (quantity to show or None to keep, the R8 decision or None)
         targets: dict[str, tuple[float | None, dict | None]] = {}
         problems: list[_Problem] = []
+        merged_entries: dict[str, int] = {}  # pos id -> index of its entry, for the quantity's diff
         self._fill_skipped_agreeing()
         for sku, later in self._later_by_sku.items():
             first = self._first_by_sku[sku]
@@ -526,7 +552,8 @@ class Ingestor:
                     [dict(zip(("pos_id", *AGREEING_FIELDS), (r[0], *r[3]), strict=True)) for r in group],
                     [r[0] for r in group]))
                 result.flagged += 1
-                result.entries.append(("flagged", first[0], first[1], problems[-1].message))
+                if self._keep("flagged"):
+                    result.entries.append(("flagged", first[0], first[1], problems[-1].message))
                 continue
             total = sum(r[2] for r in group)
             merged_ids = ", ".join(r[0] for r in later)
@@ -537,7 +564,8 @@ class Ingestor:
                 targets[pos_id] = (0.0, {"field": DUPLICATE_DECISION, "rule": f"merged into {first[0]} (R8)",
                                          "value": 0})
                 result.merged += 1
-                if len(result.entries) < ENTRIES_PER_RUN:
+                if self._keep("updated"):
+                    merged_entries[pos_id] = len(result.entries)
                     result.entries.append(("updated", pos_id, name, f"Duplicate SKU {sku}: merged into {first[0]} "
                                                                      "(R8)."))
         # Products that shared a SKU last time and no longer merge show their own feed quantity.
@@ -555,6 +583,8 @@ class Ingestor:
                         if not (isinstance(d, dict) and d.get("field") == DUPLICATE_DECISION)]
                 wanted = kept + [decision] if decision else kept
                 new_quantity = quantity if target is None else target
+                if pos_id in merged_entries and new_quantity != quantity:
+                    result.diffs[merged_entries[pos_id]] = {"quantity": [quantity, new_quantity]}
                 if new_quantity != quantity or wanted != (decisions or []):
                     changed.append(Product(pk=pk, quantity=new_quantity, decisions=wanted, updated_at=now,
                                            last_synced_at=now))
@@ -594,8 +624,9 @@ class Ingestor:
         seen = self._seen
         missing = {pk: pos_id for pk, pos_id in _raw_rows(products.values_list("pk", "pos_product_id"))
                    if pos_id not in seen}
-        room = ENTRIES_PER_RUN - len(result.entries)
+        room = self.entries_per_status - self._entries_kept["zeroed"]
         if missing and room > 0:  # names only for the entries kept
+            self._entries_kept["zeroed"] += min(room, len(missing))
             named = Product.objects.filter(pk__in=list(missing)[:room]).values_list("pk", "product_name")
             result.entries += [("zeroed", missing[pk], name, "No longer in the POS feed: quantity set to 0 (D13).")
                                for pk, name in sorted(named)]

@@ -53,7 +53,7 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
 
     def write(page: tuple) -> None:
         result = ingestor.ingest_page(*page[:4])
-        reporter.page(f"{page[4]:,} records so far", result.entries,
+        reporter.page(f"{page[4]:,} records so far", result.reported_entries(),
                       fetched=len(page[0]) + len(page[1]) + len(page[2]), created=result.created,
                       updated=result.updated, unchanged=result.unchanged, flagged=result.flagged,
                       errors=result.errors)
@@ -117,7 +117,7 @@ def run_inventory_stream(run: SyncRun, reporter) -> StreamOutcome:
         gc.unfreeze()  # finish() (which thaws the GC) is skipped on purpose
         return _explain_empty(client, card, store)
     finish = ingestor.finish()
-    reporter.add(finish.entries, zeroed=finish.zeroed, flagged=finish.flagged)
+    reporter.add(finish.reported_entries(), zeroed=finish.zeroed, flagged=finish.flagged)
     run.refresh_from_db()
     verb = "Previewed" if run.dry_run else "Synced"
     outcome = StreamOutcome(message=(

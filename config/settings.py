@@ -126,6 +126,11 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 # A running sync writes a heartbeat every page; one silent this long lost its worker (seconds).
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=600)
 
+# A sync run keeps at most this many notable records (SyncRunEntry) of each status (created, updated,
+# zeroed, flagged, failed): enough to read, never a row per product of a large catalogue (the run's
+# counts carry the totals).
+SYNC_ENTRIES_PER_STATUS = env.int("SYNC_ENTRIES_PER_STATUS", default=500)
+
 # Test Connection waits this long for the POS before saying it is too slow (seconds).
 POS_TEST_CONNECTION_TIMEOUT = env.float("POS_TEST_CONNECTION_TIMEOUT", default=15.0)
 # Where credentials may be sent (integrations/endpoints.py): strict in production, any http(s) in development.

@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html_join
 
-from . import sync
+from . import streams, sync
 from .admin_mixins import CompanyScopedAdmin
 from .models import IntegrationCard, SyncRun, SyncRunEntry
 from .tenancy import scope_to_company
@@ -12,12 +13,45 @@ from .tenancy import scope_to_company
 
 class SyncRunEntryInline(admin.TabularInline):
     model = SyncRunEntry
-    fields = ["action", "pos_id", "name", "message"]
+    fields = ["status", "pos_id", "name", "message", "changes"]
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("run")  # each entry's labels are its run's stream's
+
+    @admin.display(description="changes")
+    def changes(self, entry: SyncRunEntry) -> str:
+        """The diff in words, one change a line: "Price: 35.00 -> 32.00"."""
+        if not entry.diff:
+            return "-"
+        labels = streams.diff_labels(entry.run.stream)
+        return format_html_join(
+            "", "<div>{}: {} -&gt; {}</div>",
+            ((labels.get(name, name.replace("_", " ").capitalize()), readable(before), readable(after))
+             for name, (before, after) in entry.diff.items()))
+
+
+def readable(value) -> str:
+    """A diff's value as a person reads it: 5.0 as 5, 1234.5 as 1,234.5, a weight {value, unit} as "3.5 g",
+    nothing as "none" (money comes as text: "35.00")."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, dict):
+        # Named parts, not the dict's order: PostgreSQL's jsonb keeps keys in an order of its own.
+        if value.keys() <= {"value", "unit"}:
+            return " ".join(readable(value[part]) for part in ("value", "unit") if part in value)
+        return ", ".join(f"{name} {readable(part)}" for name, part in sorted(value.items()))
+    if isinstance(value, list):
+        return ", ".join(readable(part) for part in value)
+    return str(value)
 
 
 class SyncRunAdmin(CompanyScopedAdmin):
@@ -60,9 +94,10 @@ class SyncRunAdmin(CompanyScopedAdmin):
             return JsonResponse({"message": "Use the Sync button."}, status=405)
         dry_run = request.POST.get("dry_run") == "1"
         user = request.user
-        # A dry run writes nothing, so whoever configures the card may preview; a real sync needs run_sync.
+        # A dry run writes nothing, so whoever configures the card may preview; a real sync needs the sync
+        # permission.
         allowed = user.has_perm("integrations.change_integrationcard") if dry_run else user.has_perm(
-            "integrations.run_sync")
+            "integrations.sync_integrationcard")
         if not allowed:
             return JsonResponse({"message": "You may not start a sync: ask a manager."}, status=403)
         cards = scope_to_company(IntegrationCard.objects.all(), user, "company")

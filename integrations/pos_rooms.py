@@ -16,7 +16,7 @@ from .models.cards import CardKind
 from .pos.errors import PosError
 from .pos.records import ClientConfig, Room
 
-ROOMS_WAIT = 0.4  # seconds: with the page itself, the card page answers within a second whatever the POS does
+ROOMS_WAIT = 0.7  # seconds: with the page itself, the card page answers within a second whatever the POS does
 ROOMS_TTL = 600  # rooms rarely change; a new credential is a new cache key
 
 

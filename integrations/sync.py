@@ -5,6 +5,8 @@ never overwrites another field. One stream of one card never runs twice at once:
 constraint on active runs makes a second request join the running one.
 """
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,37 +22,44 @@ logger = logging.getLogger(__name__)
 
 FREQUENCIES = {"10m": timedelta(minutes=10), "15m": timedelta(minutes=15), "hourly": timedelta(hours=1),
                "daily": timedelta(days=1)}
-ENTRY_LIMIT = 2000  # notable records kept per run: enough to read, never 100k rows
 DISPATCH_SCHEDULE = "canopy: dispatch due syncs"
 
 
 class RunReporter:
-    """What a stream tells its run while it works: counts per page, notable records, a heartbeat."""
+    """What a stream tells its run while it works: counts per page, notable records, a heartbeat.
+
+    An entry is (status, pos id, name, message) or (status, pos id, name, message, diff), status one of
+    SyncRunEntry.Status and diff {field: [before, after]}. The run keeps the first
+    settings.SYNC_ENTRIES_PER_STATUS of each status; its counts cover every record."""
 
     def __init__(self, run: SyncRun):
         self.run = run
-        self.entries_kept = 0
+        self.entries_kept: Counter[str] = Counter()
 
-    def page(self, message: str = "", entries=(), **counts: int) -> None:
+    def page(self, message: str = "", entries: Iterable[tuple] = (), **counts: int) -> None:
         changes = {name: F(name) + value for name, value in counts.items() if value}
         SyncRun.objects.filter(pk=self.run.pk).update(
             **changes, pages_done=F("pages_done") + 1, heartbeat_at=timezone.now(),
             progress_message=message[:300])
         self.add_entries(entries)
 
-    def add(self, entries=(), **counts: int) -> None:
+    def add(self, entries: Iterable[tuple] = (), **counts: int) -> None:
         changes = {name: F(name) + value for name, value in counts.items() if value}
         if changes:
             SyncRun.objects.filter(pk=self.run.pk).update(**changes, heartbeat_at=timezone.now())
         self.add_entries(entries)
 
-    def add_entries(self, entries) -> None:
-        room = ENTRY_LIMIT - self.entries_kept
-        rows = [SyncRunEntry(run_id=self.run.pk, action=action, pos_id=str(pos_id)[:64], name=str(name)[:300],
-                             message=message) for action, pos_id, name, message in list(entries)[:max(room, 0)]]
+    def add_entries(self, entries: Iterable[tuple]) -> None:
+        limit = settings.SYNC_ENTRIES_PER_STATUS
+        rows = []
+        for status, pos_id, name, message, *diff in entries:
+            if self.entries_kept[status] >= limit:
+                continue
+            self.entries_kept[status] += 1
+            rows.append(SyncRunEntry(run_id=self.run.pk, status=status, pos_id=str(pos_id)[:64],
+                                     name=str(name)[:300], message=message, diff=(diff[0] if diff else None) or {}))
         if rows:
             SyncRunEntry.objects.bulk_create(rows)
-            self.entries_kept += len(rows)
 
     def heartbeat(self, message: str = "") -> None:
         fields = {"heartbeat_at": timezone.now()}

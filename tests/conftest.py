@@ -4,11 +4,10 @@ from rest_framework.test import APIClient
 
 from catalog import sync as catalog_sync
 from integrations import cards, roles
-from integrations.models import IntegrationCard
 from integrations.sandbox import services
 from integrations.sandbox.faults import rate_counter
 
-from .factories import PASSWORD, CompanyFactory, RetailStoreFactory, UserFactory
+from .factories import PASSWORD, CompanyFactory, IntegrationCardFactory, RetailStoreFactory, UserFactory
 
 
 @pytest.fixture
@@ -90,8 +89,7 @@ def http():
 def dutchie_card(sandbox, store_a, staff_a):
     """A Dutchie card of store A wired to a 60-product sandbox location (card.location)."""
     wiring = sandbox("dutchie", products=60, seed=21)
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_endpoint=wiring["base_url"],
-                           api_key=wiring["credentials"]["api_key"])
+    card = IntegrationCardFactory.build(store=store_a, api_endpoint=wiring["base_url"], **wiring["credentials"])
     cards.save_card(card, staff_a)
     card.location = wiring["location"]
     return card

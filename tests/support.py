@@ -1,9 +1,13 @@
-"""Helpers for tests that start other processes against the test database."""
+"""Helpers shared by test modules (fixtures live in conftest.py): ports, a sync run to its end, the test
+database's URL for tests that start other processes."""
 import socket
 from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connection
+
+from integrations import sync
+from integrations.models import SyncRun
 
 
 def database_url_of_test_db() -> str:
@@ -23,6 +27,19 @@ def database_url_of_test_db() -> str:
 
 
 def free_port() -> int:
+    """A local TCP port nothing listens on (bound, then released): free to start a server on."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on, where a client's connection is refused at once (a POS that is down)."""
+    return free_port()
+
+
+def run_sync(card, **options) -> SyncRun:
+    """Queue a sync of the card (enqueue_sync's options) and run it here to its end; it must not fail."""
+    run = sync.execute_run(sync.enqueue_sync(card, **options)[0].pk)
+    assert run.status in ("succeeded", "partial"), run.message
+    return run

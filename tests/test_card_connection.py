@@ -1,14 +1,15 @@
 """Test Connection (R2, R11, L1, D2) from the card, the admin and the API, against the sandbox POS over
 real HTTP; Save after a failed test needs the explicit override; secrets never come back."""
 import re
-import socket
 
 import pytest
 
 from integrations import cards
-from integrations.models import IntegrationCard, LoyaltyCredential
+from integrations.models import IntegrationCard
 from integrations.sandbox import services
 from integrations.sandbox.models import Fault
+from tests.factories import IntegrationCardFactory, LoyaltyCredentialFactory
+from tests.support import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -26,20 +27,12 @@ def wired(sandbox, store_a, staff_a):
 
     def make(vendor: str, **fields):
         wiring = sandbox(vendor, products=15)
-        card = IntegrationCard(company=store_a.company, store=store_a, vendor=vendor,
-                               api_endpoint=wiring["base_url"], **fields)
-        for name, value in wiring["credentials"].items():
-            setattr(card, name, value)
+        card = IntegrationCardFactory.build(store=store_a, vendor=vendor, api_endpoint=wiring["base_url"],
+                                            **wiring["credentials"], **fields)
         cards.save_card(card, staff_a)
         return card, wiring["location"]
 
     return make
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -90,10 +83,10 @@ def test_l1_loyalty_test_connection_names_missing_permissions_per_credential(san
     partial = sandbox("dutchie", products=10, seed=3)
     partial["location"].roles = ["Inventory", "Customer"]
     partial["location"].save()
-    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty",
-                                          api_endpoint=full["base_url"], age_compliance_confirmed=True)
-    LoyaltyCredential.objects.create(card=card, store_name="Acme rec", api_key=full["credentials"]["api_key"])
-    LoyaltyCredential.objects.create(card=card, store_name="Acme med", api_key=partial["credentials"]["api_key"])
+    card = IntegrationCardFactory(loyalty=True, company=company_a, api_endpoint=full["base_url"],
+                                  age_compliance_confirmed=True)
+    LoyaltyCredentialFactory(card=card, store_name="Acme rec", api_key=full["credentials"]["api_key"])
+    LoyaltyCredentialFactory(card=card, store_name="Acme med", api_key=partial["credentials"]["api_key"])
     result = cards.test_connection(card)
     assert not result.ok
     assert "Acme med" in result.message and "transactions" in result.message.lower()
@@ -109,9 +102,8 @@ def test_l1_loyalty_test_connection_names_missing_permissions_per_credential(san
 
 def test_l4_connect_needs_the_age_compliance_checkbox(sandbox, company_a, staff_a):
     wiring = sandbox("dutchie", products=10)
-    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty",
-                                          api_endpoint=wiring["base_url"])
-    LoyaltyCredential.objects.create(card=card, store_name="Acme", api_key=wiring["credentials"]["api_key"])
+    card = IntegrationCardFactory(loyalty=True, company=company_a, api_endpoint=wiring["base_url"])
+    LoyaltyCredentialFactory(card=card, store_name="Acme", api_key=wiring["credentials"]["api_key"])
     result = cards.connect_loyalty_card(card, staff_a)
     assert not result.ok and "age compliant" in result.message
     card.refresh_from_db()
@@ -238,7 +230,7 @@ def test_f1_f7_flowhub_card_offers_the_pos_rooms_by_name(client, staff_a, wired)
 
 
 def test_l6_advanced_settings_are_read_only_with_the_warning_for_staff(client, staff_a, specialist, company_a):
-    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    card = IntegrationCardFactory(loyalty=True, company=company_a)
     url = f"/admin/integrations/integrationcard/{card.pk}/change/"
     client.force_login(staff_a)
     page = client.get(url).content.decode()
@@ -249,7 +241,7 @@ def test_l6_advanced_settings_are_read_only_with_the_warning_for_staff(client, s
 
 
 def test_l19_sync_personas_counts_from_the_day_it_is_enabled(company_a, specialist):
-    card = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    card = IntegrationCardFactory(loyalty=True, company=company_a)
     before = cards.snapshot(card)
     card.sync_personas = True
     cards.save_card(card, specialist, before=before)

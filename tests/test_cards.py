@@ -6,6 +6,7 @@ from django.db import connection
 
 from integrations import cards, crypto
 from integrations.models import CardChange, Company, IntegrationCard, LoyaltyCredential
+from tests.factories import IntegrationCardFactory, LoyaltyCredentialFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ SECRET = "dutchie-secret-key-0001-ABCD"
 
 @pytest.fixture
 def card_a(store_a, staff_a):
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", api_key=SECRET)
+    card = IntegrationCardFactory.build(store=store_a, api_key=SECRET)
     cards.save_card(card, staff_a)
     return card
 
@@ -61,7 +62,7 @@ def test_x4_history_records_who_when_old_and_new_with_secrets_as_changed(card_a,
 
 
 def test_f7_room_id_is_32_alphanumeric_characters(store_a):
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="flowhub", room_id="Sales Floor")
+    card = IntegrationCardFactory.build(store=store_a, vendor="flowhub", room_id="Sales Floor")
     with pytest.raises(ValidationError) as error:
         card.full_clean()
     assert "32 letters and digits" in str(error.value)
@@ -73,14 +74,13 @@ def test_f7_room_id_is_32_alphanumeric_characters(store_a):
 
 
 def test_c1_one_card_per_store_and_vendor(card_a, store_a):
-    duplicate = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie")
+    duplicate = IntegrationCardFactory.build(store=store_a, vendor="dutchie")
     with pytest.raises(ValidationError):
         duplicate.full_clean()
 
 
 def test_l27_unmapped_credential_raises_a_notice_until_mapped(client, specialist, store_a, company_a):
-    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
-    credential = LoyaltyCredential.objects.create(card=loyalty, store_name="Acme Downtown rec", api_key="k" * 20)
+    credential = LoyaltyCredentialFactory(card__company=company_a, store_name="Acme Downtown rec")
     client.force_login(specialist)
     assert "Acme Downtown rec" in client.get("/admin/").content.decode()
     store_a.loyalty_credential = credential
@@ -89,8 +89,7 @@ def test_l27_unmapped_credential_raises_a_notice_until_mapped(client, specialist
 
 
 def test_l9_only_onboarding_specialists_map_credentials(client, staff_a, specialist, store_a, company_a):
-    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
-    credential = LoyaltyCredential.objects.create(card=loyalty, store_name="Acme med", api_key="k" * 20)
+    credential = LoyaltyCredentialFactory(card__company=company_a, store_name="Acme med")
     url = f"/admin/integrations/retailstore/{store_a.pk}/change/"
     form = {"name": store_a.name, "state": "CO", "timezone": "America/Denver", "location_type": "both",
             "loyalty_credential": credential.pk}
@@ -150,7 +149,7 @@ def test_api_card_settings_patch_records_history(api_client_for, staff_a, card_a
 
 
 def test_l6_staff_cannot_change_advanced_settings_through_the_api(api_client_for, staff_a, specialist, company_a):
-    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    loyalty = IntegrationCardFactory(loyalty=True, company=company_a)
     refused = api_client_for(staff_a).patch(f"/api/v1/cards/{loyalty.pk}/", {"settings": {"mirror_archives": True}},
                                             format="json")
     assert refused.status_code == 400 and "onboarding specialists" in refused.content.decode()
@@ -169,7 +168,7 @@ def test_api_f7_validation(api_client_for, staff_a, store_a):
 
 def test_x4_loyalty_credentials_added_through_admin_and_api_join_the_history(client, api_client_for, staff_a,
                                                                              company_a):
-    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
+    loyalty = IntegrationCardFactory(loyalty=True, company=company_a)
     client.force_login(staff_a)
     form = {"enabled": "", "sync_frequency": "10m", "data_types": ["products"], "direction": "pos_to_canopy",
             "synced_fields": ["name"], "category_mapping": "{}", "lab_unit_mapping": "{}",

@@ -30,7 +30,7 @@ def test_onboarding_specialist_sees_all_maps_stores_and_edits_advanced(specialis
 
 
 def test_manager_presses_sync_and_reads_dashboard_but_does_not_configure(manager_a):
-    assert manager_a.has_perm("integrations.run_sync")
+    assert manager_a.has_perm("integrations.sync_integrationcard")
     assert manager_a.has_perm("integrations.view_dashboard")
     assert not manager_a.has_perm("integrations.add_retailstore")
     assert not manager_a.has_perm("integrations.change_retailstore")
@@ -38,7 +38,7 @@ def test_manager_presses_sync_and_reads_dashboard_but_does_not_configure(manager
 
 
 def test_staff_cannot_press_sync(staff_a):
-    assert not staff_a.has_perm("integrations.run_sync")
+    assert not staff_a.has_perm("integrations.sync_integrationcard")
 
 
 def test_manager_cannot_create_stores_in_admin_or_api(client, api_client_for, manager_a):

@@ -51,7 +51,7 @@ class IntegrationCardViewSet(CompanyScopedViewMixin, mixins.CreateModelMixin, mi
     def sync(self, request, pk=None):
         """Queue a sync of one stream at once and return the run (a running one is joined, not repeated)."""
         card = self.get_object()
-        if not request.user.has_perm("integrations.run_sync"):
+        if not request.user.has_perm("integrations.sync_integrationcard"):
             raise PermissionDenied("Only managers and onboarding specialists can start a sync.")
         body = SyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -211,7 +211,8 @@ class IntegrationCard(models.Model):
     class Meta:
         ordering = ["company__name", "store__name", "vendor"]
         verbose_name = "integration"
-        permissions = [("sync_integrationcard", "Can press Sync on a card")]
+        # C3, R4: the one permission behind the Sync button, Run Initial Sync and the API's sync action.
+        permissions = [("sync_integrationcard", "Can press Sync and run an initial sync")]
         constraints = [
             models.UniqueConstraint(fields=["store", "vendor", "kind"], name="one_card_per_store_vendor_kind"),
             # The marketing + loyalty card is per company, holding one credential per location (L2, L3).

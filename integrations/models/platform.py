@@ -33,7 +33,6 @@ class Company(models.Model):
             ("view_all_companies", "Can see and manage every company (onboarding specialists)"),
             ("change_advanced_settings", "Can change a card's advanced settings (L6)"),
             ("map_store_credentials", "Can map loyalty credentials to retail stores (L9)"),
-            ("run_sync", "Can press Sync and run an initial sync (C3, R4)"),
             ("view_dashboard", "Can read the sync dashboard and alerts (R9, R10)"),
         ]
 

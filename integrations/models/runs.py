@@ -76,26 +76,31 @@ class SyncRun(models.Model):
 
 
 class SyncRunEntry(models.Model):
-    """A notable record of a run: created, updated, zeroed, flagged or failed, with its message."""
+    """A notable record of a run: what happened to it (status), why (message) and, for a record updated,
+    what changed (diff). Unchanged records are only counted on the run: a resync of 100,000 products must
+    not write 100,000 rows. A run keeps at most settings.SYNC_ENTRIES_PER_STATUS entries of each status
+    (RunReporter), so a flood of one kind never hides the few of another."""
 
-    class Action(models.TextChoices):
-        CREATED = "created"
-        UPDATED = "updated"
-        ZEROED = "zeroed"
-        FLAGGED = "flagged"
-        FAILED = "failed"
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        ZEROED = "zeroed", "Set to 0 (left the POS feed)"
+        FLAGGED = "flagged", "Flagged for review"
+        FAILED = "failed", "Could not be read"
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="entries")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    pos_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    pos_id = models.CharField("POS ID", max_length=64, blank=True)
     name = models.CharField(max_length=300, blank=True)
     message = models.TextField(blank=True)
+    diff = models.JSONField(default=dict, blank=True,
+                            help_text="For an updated record, each changed field: [before, after].")
 
     class Meta:
         ordering = ["id"]
         verbose_name = "sync run entry"
         verbose_name_plural = "sync run entries"
-        indexes = [models.Index(fields=["run", "action"])]
+        indexes = [models.Index(fields=["run", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.pos_id}"
+        return f"{self.status} {self.pos_id}"

@@ -24,7 +24,7 @@ def sync_panel(context):
     last = _last_runs(cards)
     return {
         "cards": [{"card": c, "last": last.get(c.pk)} for c in cards],
-        "can_sync": request.user.has_perm("integrations.run_sync"),
+        "can_sync": request.user.has_perm("integrations.sync_integrationcard"),
         "start_url": reverse("admin:integrations_syncrun_start"),
         "csrf_token": context.get("csrf_token"),
     }

@@ -1,8 +1,8 @@
 """Store > Integrations in a real browser: staff connect a Dutchie POS card (C1, R2), and an onboarding
 specialist maps a loyalty credential to a store (L9, L27)."""
 from integrations import roles
-from integrations.models import IntegrationCard, LoyaltyCredential
-from tests.factories import PASSWORD, UserFactory
+from integrations.models import IntegrationCard
+from tests.factories import PASSWORD, LoyaltyCredentialFactory, UserFactory
 
 from .conftest import login
 
@@ -42,8 +42,7 @@ def test_c1_r2_staff_connect_dutchie_pos_with_test_connection(page, live_server,
 
 
 def test_l9_l27_specialist_maps_a_credential_to_a_store(page, live_server, screenshot, company_a, store_a):
-    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty")
-    credential = LoyaltyCredential.objects.create(card=loyalty, store_name="Acme Downtown rec", api_key="k" * 24)
+    credential = LoyaltyCredentialFactory(card__company=company_a, store_name="Acme Downtown rec")
     UserFactory(username="specialist", company=None, role=roles.ONBOARDING_SPECIALIST)
     login(page, live_server, "specialist", PASSWORD)
     notices = page.locator("#canopy-notices")

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from integrations import cards, roles
-from integrations.models import IntegrationCard
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, IntegrationCardFactory, UserFactory
 from tests.support import database_url_of_test_db
 
 from .conftest import login
@@ -34,8 +33,8 @@ def worker(transactional_db):
 
 def test_c3_manager_presses_sync_and_watches_it_finish(page, live_server, sandbox, worker, screenshot, store_a):
     wiring = sandbox("dutchie", products=300, seed=31)
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie", enabled=False,
-                           api_endpoint=wiring["base_url"], api_key=wiring["credentials"]["api_key"])
+    card = IntegrationCardFactory.build(store=store_a, enabled=False, api_endpoint=wiring["base_url"],
+                                        **wiring["credentials"])
     cards.save_card(card, None)
     UserFactory(username="manager-a", company=store_a.company, role=roles.MANAGER)
     login(page, live_server, "manager-a", PASSWORD)

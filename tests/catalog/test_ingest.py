@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.ingest import ENTRIES_PER_PAGE, Ingestor
 from catalog.mapping.types import Decision, MappedProduct
 from catalog.models import Product, ReviewItem
-from integrations.models import IntegrationCard
+from tests.factories import IntegrationCardFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def product(pos_id: str, **values) -> MappedProduct:
 
 @pytest.fixture
 def card(store_a):
-    return IntegrationCard.objects.create(company=store_a.company, store=store_a, vendor="dutchie")
+    return IntegrationCardFactory(store=store_a)
 
 
 def sync(store, card, *pages, failed=(), **options):
@@ -98,12 +98,10 @@ def test_r8_unchanged_resync_writes_nothing(store_a, card):
 def test_r8_constant_queries_per_page_whatever_its_size(store_a, company_a, kind):
     """Pages of 10, 100 and 1,000 products (a tenth flagged, one failed record each) take the same
     number of queries."""
-    from tests.factories import RetailStoreFactory
-
     counts = []
     for size in (10, 100, 1000):
-        store = RetailStoreFactory(company=company_a)
-        card = IntegrationCard.objects.create(company=company_a, store=store, vendor="dutchie")
+        card = IntegrationCardFactory(store__company=company_a)
+        store = card.store
         page = [product(f"{size}-{i}", flags=["Unknown POS category"] if i % 10 == 0 else []) for i in range(size)]
         if kind == "changed":
             sync(store, card, page)
@@ -261,7 +259,7 @@ def test_d13_product_missing_from_feed_is_zeroed_not_deleted(store_a, card):
 
 
 def test_d13_only_this_cards_products_are_zeroed(store_a, card):
-    other = IntegrationCard.objects.create(company=store_a.company, store=store_a, vendor="flowhub")
+    other = IntegrationCardFactory(store=store_a, vendor="flowhub")
     sync(store_a, other, [product("F1")])
     sync(store_a, card, [product("D1")])
     _, finish = sync(store_a, card, [product("D2")])
@@ -356,3 +354,60 @@ def test_r8_a_flagged_product_keeps_no_source_hash(store_a, card):
                          source_hashes={"A": "h-A", "B": "h-B"})
     assert (stored(store_a, "A").source_hash, stored(store_a, "B").source_hash) == (None, "h-B")
     assert not Ingestor(store_a, card).source_unchanged("A", "h-A", 5.0)  # mapped (and reported) again
+
+
+# --- what an entry says changed (SyncRunEntry.diff) ----------------------------------------------------------
+def test_r8_an_updated_entry_carries_what_changed(store_a, card):
+    sync(store_a, card, [product("1"), product("2"), product("3")])
+    Product.objects.filter(store=store_a, pos_product_id="3").update(quantity=99)
+    result = Ingestor(store_a, card).ingest_page([
+        product("1", unit_price=12.5, brand="Bolt"), product("2", quantity=9.0, weight={"value": 7, "unit": "g"}),
+        product("3")])
+    assert result.reported_entries() == [
+        ("updated", "1", "Product 1", "Changed in the POS.",
+         {"brand": ["Acme", "Bolt"], "unit_price": ["10.00", "12.50"]}),
+        ("updated", "2", "Product 2", "Changed in the POS.",
+         {"weight": [{"value": 3.5, "unit": "g"}, {"value": 7, "unit": "g"}], "quantity": [5.0, 9.0]}),
+        ("updated", "3", "Product 3", "Quantity 99 -> 5: the POS wins (R8).", {"quantity": [99.0, 5.0]})]
+
+
+def test_r8_a_diff_leaves_out_what_the_card_does_not_sync_and_long_fields(store_a, card):
+    sync(store_a, card, [product("1")])
+    result = Ingestor(store_a, card, sync_prices=False).ingest_page([
+        product("1", unit_price=15.0, product_name="Renamed", description="Now with a description")])
+    assert result.reported_entries() == [
+        ("updated", "1", "Renamed", "Changed in the POS.", {"product_name": ["Product 1", "Renamed"]})]
+
+
+def test_x2_a_dry_run_reports_diffs_and_writes_nothing(store_a, card):
+    sync(store_a, card, [product("1")])
+    with CaptureQueriesContext(connection) as queries:
+        result = Ingestor(store_a, card, dry_run=True).ingest_page([product("1", unit_price=8.0)])
+    assert writes(queries) == []
+    assert result.diffs == {0: {"unit_price": ["10.00", "8.00"]}}
+
+
+def test_r8_a_merged_duplicate_reports_its_quantity_going_to_zero(store_a, card):
+    gummies = {"product_name": "Gummies", "quantity": 4.0}
+    sync(store_a, card, [product("A", sku="SKU-1", **gummies), product("B", sku="SKU-2", **gummies)])
+    ingestor = Ingestor(store_a, card)
+    ingestor.ingest_page([product("A", sku="SKU-1", **gummies), product("B", sku="SKU-1", **gummies)])
+    finish = ingestor.finish()
+    assert ("updated", "B", "Gummies", "Duplicate SKU SKU-1: merged into A (R8).", {"quantity": [4.0, 0.0]}) \
+        in finish.reported_entries()
+
+
+def test_r8_entries_stop_at_the_runs_cap_per_status(store_a, card, settings):
+    settings.SYNC_ENTRIES_PER_STATUS = 3
+    ingestor = Ingestor(store_a, card)
+    first = ingestor.ingest_page([product(str(i)) for i in range(5)], [("bad-1", "Bad", "unreadable")])
+    second = ingestor.ingest_page([product(str(i)) for i in range(5, 10)])
+    assert [e[0] for e in first.entries] == ["created"] * 3 + ["failed"]
+    assert second.entries == []
+    ingestor.finish()
+
+    ingestor = Ingestor(store_a, card)
+    with CaptureQueriesContext(connection) as queries:
+        changed = ingestor.ingest_page([product(str(i), unit_price=11.0) for i in range(10)])
+    assert changed.updated == 10 and len(changed.diffs) == 3
+    assert len([q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]) == 1  # the kept ones' diffs

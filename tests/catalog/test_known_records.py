@@ -25,11 +25,13 @@ from catalog.ingest import ANALYZED_COLUMNS, Ingestor
 from catalog.mapping import settings_from_card
 from catalog.models import Product
 from integrations import sync
-from integrations.models import IntegrationCard, SyncRun
+from integrations.models import SyncRun
 from integrations.pos.dutchie import DutchieClient
 from integrations.pos.records import ClientConfig, KnownRecord
 from integrations.sandbox import services
 from integrations.sandbox.models import RecordKind, SandboxRecord
+from tests.factories import IntegrationCardFactory
+from tests.support import run_sync
 
 # The columns a sync writes from the POS, and its bookkeeping of what it wrote.
 SYNCED_COLUMNS = (*catalog_ingest.DATA_COLUMNS, "content_hash", "source_hash", "card_id")
@@ -79,12 +81,6 @@ def thawed():
 
 
 # --- helpers ----------------------------------------------------------------------------------------
-def run_sync(card, **options):
-    run = sync.execute_run(sync.enqueue_sync(card, **options)[0].pk)
-    assert run.status in ("succeeded", "partial"), run.message
-    return run
-
-
 def menu(card) -> dict:
     """pos id -> the product's synced columns, as stored."""
     return {row[0]: row[1:] for row in Product.objects.filter(store=card.store)
@@ -313,7 +309,7 @@ def test_known_source_answers_only_for_a_product_that_may_be_skipped(dutchie_car
     # Nor one that keeps its own prices (A5): R8 would compare prices edited here.
     assert Ingestor(store, dutchie_card, sync_prices=False).known_source(product.source_hash) is None
     # Another card's products are not this card's to skip.
-    other = IntegrationCard.objects.create(company=store.company, store=store, vendor="flowhub")
+    other = IntegrationCardFactory(store=store, vendor="flowhub")
     assert Ingestor(store, other).known_source(product.source_hash) is None
 
 
@@ -336,7 +332,7 @@ def test_known_source_never_answers_for_a_product_sharing_its_sku(dutchie_card, 
 # --- 6. the source hash covers the card's settings --------------------------------------------------------
 @pytest.mark.django_db
 def test_the_source_hash_depends_on_the_cards_settings_and_room_filter(store_a):
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie")
+    card = IntegrationCardFactory.build(store=store_a)
     digest = "0123456789abcdef0123456789abcdef"
 
     def source(card, digest=digest):
@@ -370,7 +366,7 @@ def test_the_source_hash_depends_on_the_cards_settings_and_room_filter(store_a):
 
 @pytest.mark.django_db
 def test_a_mapping_version_bump_changes_every_source_hash(store_a, monkeypatch):
-    card = IntegrationCard(company=store_a.company, store=store_a, vendor="dutchie")
+    card = IntegrationCardFactory.build(store=store_a)
     digest = "0123456789abcdef0123456789abcdef"
     before = catalog_sync.SourceHasher(card, settings_from_card(card)).of_digest(digest)
     monkeypatch.setattr(catalog_sync, "MAPPING_VERSION", catalog_sync.MAPPING_VERSION + 1)

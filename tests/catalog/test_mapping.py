@@ -521,9 +521,8 @@ def test_c8_unsynced_fields_are_recorded():
      {"synced_fields": frozenset({"name"})}),
 ])
 def test_c8_a5_settings_from_card(card_values, store_type, expected):
-    from integrations.models import IntegrationCard
-    from integrations.models.platform import RetailStore
-    card = IntegrationCard(vendor="alleaves", store=RetailStore(name="S", location_type=store_type), **card_values)
+    from tests.factories import IntegrationCardFactory
+    card = IntegrationCardFactory.build(vendor="alleaves", store__location_type=store_type, **card_values)
     mapped = settings_from_card(card)
     assert mapped.vendor == "alleaves"
     for name, value in expected.items():

@@ -12,7 +12,7 @@ from catalog import services
 from catalog.api.views import MenuPagination
 from catalog.models import Product, StorefrontKey
 from integrations.models import hash_api_key
-from tests.factories import RetailStoreFactory, UserFactory
+from tests.factories import ProductFactory, RetailStoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,7 @@ MENU_FIELDS = {"id", "pos_product_id", "sku", "product_name", "brand", "category
 
 
 def make_product(store, pos_id, **fields) -> Product:
-    defaults = {"product_name": f"Product {pos_id}", "sku": f"SKU-{pos_id}", "category": "flower",
-                "quantity": 10, "unit_price": Decimal("20.00")}
-    return Product.objects.create(store=store, pos_product_id=str(pos_id), **{**defaults, **fields})
+    return ProductFactory(store=store, pos_product_id=str(pos_id), **{"quantity": 10, **fields})
 
 
 def menu_url(store, **params) -> str:

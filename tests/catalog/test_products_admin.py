@@ -6,7 +6,7 @@ import pytest
 from catalog import services
 from catalog.models import Product, ReviewItem, StorefrontKey
 from integrations.models import hash_api_key
-from tests.factories import RetailStoreFactory
+from tests.factories import IntegrationCardFactory, ProductFactory, RetailStoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,7 @@ KEYS = "/admin/catalog/storefrontkey/"
 
 
 def make_product(store, pos_id, **fields) -> Product:
-    defaults = {"product_name": f"Product {pos_id}", "sku": f"SKU-{pos_id}", "category": "flower", "quantity": 5}
-    return Product.objects.create(store=store, pos_product_id=str(pos_id), **{**defaults, **fields})
+    return ProductFactory(store=store, pos_product_id=str(pos_id), **{"unit_price": None, **fields})
 
 
 def listed(response) -> set[str]:
@@ -98,9 +97,7 @@ def test_products_are_read_only_for_everyone(client, manager_a, specialist, prod
 
 
 def test_c3_products_list_has_the_sync_panel_above_the_results(client, manager_a, staff_a, products, store_a):
-    from integrations.models import IntegrationCard
-
-    IntegrationCard.objects.create(company=store_a.company, store=store_a, vendor="dutchie")
+    IntegrationCardFactory(store=store_a)
     client.force_login(manager_a)
     page = client.get(PRODUCTS).content.decode()
     assert 'id="sync-panel"' in page and page.index('id="sync-panel"') < page.index('id="result_list"')

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from catalog import sync as catalog_sync
 from catalog.models import Product
-from integrations import sync
 from integrations.pos.dutchie import DutchieClient
 from integrations.pos.records import ClientConfig
 from integrations.sandbox import services
+from tests.support import run_sync
 
 
 @pytest.fixture
@@ -27,12 +27,6 @@ def details_since(monkeypatch):
 
     monkeypatch.setattr(DutchieClient, "_product_details", spying)
     return seen
-
-
-def run_sync(card):
-    run = sync.execute_run(sync.enqueue_sync(card)[0].pk)
-    assert run.status in ("succeeded", "partial"), run.message
-    return run
 
 
 def menu(card) -> dict:

@@ -1,5 +1,4 @@
 """Alleaves POS client (A1-A7) over real HTTP against the sandbox Alleaves POS (live_server)."""
-import socket
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +23,7 @@ from integrations.pos.records import ClientConfig, OrderCustomer, OrderLine, Pos
 from integrations.sandbox import services
 from integrations.sandbox.faults import rate_counter
 from integrations.sandbox.models import Fault, RecordKind, SandboxRecord, SandboxToken
+from tests.support import closed_port
 
 SELLABLE_AREAS = ["1000", "1001"]  # Sales Floor and Display Case (Retail) in the sandbox
 
@@ -170,10 +170,7 @@ def test_r11_timeout_when_the_pos_is_slow(alleaves_pos):
 
 
 def test_r11_connection_refused_is_unreachable():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{port}/api"
+    endpoint = f"http://127.0.0.1:{closed_port()}/api"
     client = AlleavesClient(ClientConfig(endpoint=endpoint, location_id="1000", username="u", password="p-secret"),
                             http=quick_http(endpoint))
     with pytest.raises(Unreachable) as caught:

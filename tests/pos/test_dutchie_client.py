@@ -2,7 +2,6 @@
 failures (R2, R11, D2, L1), rooms and the room filter (D1), inventory and product mapping (C7, D3, D5,
 D10, D12, D13), pre-orders with idempotency (C4, C5, D7, D9, D11), customers with paging (L15-L23),
 find_patient, and transactions."""
-import socket
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +23,7 @@ from integrations.pos.records import ClientConfig, OrderCustomer, OrderLine, Pos
 from integrations.sandbox import generate, services
 from integrations.sandbox.faults import rate_counter
 from integrations.sandbox.models import Fault, RecordKind, SandboxLocation, SandboxRecord
+from tests.support import closed_port
 
 
 @pytest.fixture
@@ -115,12 +115,6 @@ def an_order(product_id: str, **overrides) -> PosOrder:
         "order_type": "pickup",
     }
     return PosOrder(**{**fields, **overrides})
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the class and its pieces ------------------------------------------------------------------------

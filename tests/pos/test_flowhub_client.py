@@ -2,7 +2,6 @@
 (R2, R11), rooms (F7), inventory mapping and filters (F1, F5, F6, F8), Order Ahead push (F2, F4), Maui
 order syncing (F3), statuses, customers and sales with paging, and the client-side rate limit."""
 import re
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from integrations.sandbox import services
 from integrations.sandbox.faults import rate_counter
 from integrations.sandbox.models import Fault, RecordKind, SandboxLocation, SandboxRecord, SandboxToken
 from integrations.sandbox.vendors.flowhub import ERRORS
+from tests.support import closed_port
 
 ROOM_ID_RE = re.compile(r"^[A-Za-z0-9]{32}$")
 
@@ -93,12 +93,6 @@ def an_order(product_id: str, **overrides) -> PosOrder:
         "fees": [("Delivery fee", 5.0)],
     }
     return PosOrder(**{**fields, **overrides})
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- the class and its pieces ------------------------------------------------------------------------

@@ -193,8 +193,11 @@ def room_from_area(area: Any) -> Room | None:
     "Retail" (quarantine and not-for-sale areas are "Damaged"; storage areas have no type)."""
     if not isinstance(area, dict) or area.get("deleted"):
         return None
+    # The documented areas answer carries no area_type (only inventory rows do): an area whose type is not
+    # given is not called "not for sale", since nothing says so.
+    sellable = area.get("area_type") in SELLABLE_AREA_TYPES if "area_type" in area else True
     return Room(id=str(area.get("id_area")), name=area.get("path") or area.get("name") or "",
-                sellable=area.get("area_type") in SELLABLE_AREA_TYPES, raw=area)
+                sellable=sellable, raw=area)
 
 
 # --- customers and orders ------------------------------------------------------------------------------

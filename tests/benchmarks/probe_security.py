@@ -67,7 +67,7 @@ def run(app: App, tally: Tally) -> None:
         (tenancy.TENANCY, lambda: tenancy.probe_tenancy(users, tally)),
         (tenancy.SECRETS, lambda: tenancy.probe_secrets(users, tally)),
         (faults.FAULTS, lambda: faults.probe_faults(app, users, tally)),
-        (attacks.SSRF, lambda: attacks.probe_ssrf(users, tally, listener)),
+        (attacks.SSRF, lambda: attacks.probe_ssrf(app, users, tally, listener)),
         (attacks.ESCALATION, lambda: attacks.probe_escalation(users, tally)),
         (attacks.MAPPING, lambda: attacks.probe_mapping(users, tally)),
         (attacks.TYPES, lambda: attacks.probe_types(users, tally)),

@@ -2,7 +2,9 @@
 company's loyalty credential, and wrong-typed card fields stored through the API."""
 from contextlib import contextmanager
 
-from .harness import INTERNAL_MARKER, Listener, Tally, User, change_form, excerpt, replace
+import requests
+
+from .harness import INTERNAL_MARKER, App, Listener, Tally, User, change_form, excerpt, free_port, replace
 
 SSRF = "3. SSRF of stored credentials"
 ESCALATION = "4. Role escalation"
@@ -30,7 +32,7 @@ def _company_user(company_id: int) -> str:
 
 
 # --- class 3 -------------------------------------------------------------------------------------
-def probe_ssrf(users: dict[str, User], tally: Tally, listener: Listener) -> None:
+def probe_ssrf(app: App, users: dict[str, User], tally: Tally, listener: Listener) -> None:
     from integrations.models import IntegrationCard
 
     from .tenancy import stored_secrets
@@ -92,8 +94,59 @@ def probe_ssrf(users: dict[str, User], tally: Tally, listener: Listener) -> None
             origin = next((v for k, v in caused.items() if request["path"].startswith(k)), "?")
             tally.fail(SSRF, origin, f"the listener received {request['method']} {request['path']} carrying "
                        + " = ".join(sorted(label for s in carried for label in credentials[s])))
-    tally.notes[SSRF] = (f"{len(captured)} requests reached the listener with secrets left blank; "
+    steps: dict[str, int] = {}
+    for request in captured:
+        step = "/".join(request["path"].split("/")[2:4])
+        steps[step] = steps.get(step, 0) + 1
+    tally.notes[SSRF] = (f"{len(captured)} requests reached the listener with secrets left blank ("
+                         + ", ".join(f"{k}: {v}" for k, v in sorted(steps.items())) + "); "
                          f"{len(listener.requests) - len(captured)} with secrets typed again")
+    probe_strict_endpoints(app, tally, listener)
+
+
+STRICT_ENDPOINTS = ["http://127.0.0.1:{port}/strict", "https://127.0.0.1:{port}/strict", "https://localhost/",
+                    "https://169.254.169.254/latest/meta-data/", "https://10.0.0.5/", "https://[::1]/",
+                    "https://metadata.google.internal/", "https://pos.example.com/", "http://{vendor_host}/",
+                    "file:///etc/passwd", "gopher://127.0.0.1:{port}/"]
+
+
+def probe_strict_endpoints(app: App, tally: Tally, listener: Listener) -> None:
+    """The endpoint rules production uses (POS_ENDPOINTS_STRICT, on by default there), on a second server:
+    an address that is not the vendor's https API is refused before anything is sent to it."""
+    from integrations.models import IntegrationCard
+    from integrations.pos.registry import VENDORS
+
+    base = app.serve(free_port(), "server-strict.log", POS_ENDPOINTS_STRICT="true")
+    token = users_token("onboarding")
+    before = len(listener.requests)
+    port = listener.url.rsplit(":", 1)[1]
+    for card in IntegrationCard.objects.filter(kind="ecommerce").order_by("pk"):
+        hosts = sorted(getattr(VENDORS[card.vendor], "known_hosts", ()) or ["api.example-pos.com"])
+        typed = {name: "probe-typed-secret" for name in IntegrationCard.SECRET_FIELDS
+                 if name in VENDORS[card.vendor].kinds[card.kind].credentials}
+        for template in STRICT_ENDPOINTS:
+            endpoint = template.format(port=port, vendor_host=hosts[0])
+            with restored(IntegrationCard, card.pk):
+                answer = requests.patch(f"{base}/api/v1/cards/{card.pk}/", timeout=60,
+                                        headers={"Authorization": f"Token {token}"},
+                                        json={"api_endpoint": endpoint, "credentials": typed, "save_anyway": True})
+            tally.tried(SSRF)
+            if answer.status_code < 300 or answer.status_code >= 500:
+                tally.fail(SSRF, f"POS_ENDPOINTS_STRICT=true, as onboarding: PATCH /api/v1/cards/{card.pk}/ "
+                           f"{{api_endpoint: {endpoint}, credentials typed again, save_anyway: true}}",
+                           f"{answer.status_code} {excerpt(answer.text)}")
+    reached = listener.requests[before:]
+    if reached:
+        tally.fail(SSRF, "POS_ENDPOINTS_STRICT=true: card PATCHes to loopback addresses",
+                   f"{len(reached)} requests reached the listener: {reached[0]['method']} {reached[0]['path']}")
+
+
+def users_token(username: str) -> str:
+    from rest_framework.authtoken.models import Token
+
+    from integrations.models import User as Account
+
+    return Token.objects.get_or_create(user=Account.objects.get(username=username))[0].key
 
 
 def _echoed(tally: Tally, request: str, answer) -> None:
@@ -140,6 +193,17 @@ def probe_escalation(users: dict[str, User], tally: Tally) -> None:
                                f"{answer.status_code}; {target.username} gained {grant}" if gained
                                else f"{answer.status_code} {excerpt(answer.text)}")
     plain.delete()
+    # Setting a superuser's password is taking the superuser over: not an onboarding specialist's to do.
+    root, _ = Account.objects.get_or_create(username="probe-root", defaults={"is_superuser": True, "is_staff": True})
+    url = f"/admin/integrations/user/{root.pk}/password/"
+    fields = change_form(onboarding.get(url).text) or [("usable_password", "true")]
+    new_password = "probe-takeover-4c1e"
+    answer = onboarding.post(url, replace(fields, password1=new_password, password2=new_password))
+    tally.tried(ESCALATION)
+    if Account.objects.get(pk=root.pk).check_password(new_password) or answer.status_code >= 500:
+        tally.fail(ESCALATION, f"as onboarding: POST {url} password1=password2={new_password} (a superuser)",
+                   f"{answer.status_code}; the superuser's password is now the onboarder's choice")
+    root.delete()
 
 
 # --- class 5 -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,8 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true", help="Do not write the table to docs/SECURITY.md.")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch directory (database, server logs).")
     options = parser.parse_args()
+    # A terminated probe still stops the servers it started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="canopy-probe-"))
     for name in APP_ENV:
         os.environ.pop(name, None)

@@ -18,8 +18,8 @@ def deep_bodies() -> list[tuple[str, str]]:
 
 
 def probe_inputs(users: dict[str, User], tally: Tally) -> None:
-    from integrations.api.card_fields import CREDENTIAL_FIELDS, SETTING_FIELDS
     from integrations.models import IntegrationCard, RetailStore
+    from integrations.pos.registry import CREDENTIAL_FIELDS, SETTING_FIELDS
 
     onboarding, manager, staff = users["onboarding"], users["manager"], users["staff"]
     base = onboarding.app.base

@@ -230,8 +230,8 @@ def _shown(text: str, obj, foreign: list[str]) -> str:
 # --- class 2 -------------------------------------------------------------------------------------
 def stored_secrets() -> dict[str, str]:
     """Every stored secret, read from the database: label -> value."""
-    from integrations.api.card_fields import SECRET_FIELDS
     from integrations.models import IntegrationCard, LoyaltyCredential
+    from integrations.pos.registry import SECRET_FIELDS
 
     found = {}
     for card in IntegrationCard.objects.all():

@@ -1,8 +1,26 @@
-"""The contract each sandbox vendor module fulfils (one module per vendor, one class each).
+"""The contract every sandbox vendor fulfils: one package per vendor, one class each, the same modules.
 
-A vendor class renders the neutral specs of generate.py into its API's exact JSON shapes, knows
-which fields a price or quantity change touches, and serves its endpoints (`urlpatterns`). It never
-invents behaviour the reference (../shared/reference/POS-APIS.md) does not describe without saying so.
+    vendors/<vendor>/
+        __init__.py   the vendor class (DutchieSandbox, ...): its attributes, and the functions below
+                      bound from render.py and reference.py; `urlpatterns()` serves views.urlpatterns
+        reference.py  the store's fixed facts: value formats, rooms or areas and other reference
+                      records, the location's own JSON, and `configure_location` / `reference_rows`
+        render.py     generate.py's neutral specs turned into the vendor's exact JSON shapes
+                      (`product_row`, `customer_row`, `transaction_row`), and the changes an operator or
+                      a test switches on (`set_price`, `set_quantity`, `touch`, `advance_order`)
+        api.py        what the views share: the vendor's error bodies (ERRORS), authentication, the
+                      endpoint decorators, request parsing and record queries
+        views.py      the login, location and catalogue endpoints, and `urlpatterns`: the URL of
+                      every endpoint, in one list
+        customers.py  the customer endpoints
+        orders.py     the sales and order endpoints
+
+Views are module-level functions wrapped by faults.sandbox_endpoint (auth, fault switches, rate limits);
+render and reference functions are plain functions of a location, a spec or a stored record, bound to
+the class as static methods so services.py calls them through `VENDORS[vendor]`. Nothing registers
+itself on import: vendors/__init__.py lists the classes. Modules stay under ~450 lines: a module that
+grows is split by resource, not left to grow. A vendor never invents behaviour the reference
+(../shared/reference/POS-APIS.md) does not describe without saying so ("[our choice]").
 """
 import random
 from dataclasses import dataclass
@@ -80,12 +98,17 @@ class SandboxVendor:
 
     def advance_order(self, data: dict) -> str:
         """Move an order record to its next status in place; return the new status."""
-        statuses = self.order_statuses
-        current = data.get("status")
-        index = statuses.index(current) if current in statuses else -1
-        data["status"] = statuses[min(index + 1, len(statuses) - 1)]
-        return data["status"]
+        return walk_status(data, self.order_statuses)
 
     # --- HTTP ---------------------------------------------------------------------------------
     def urlpatterns(self) -> list:
         raise NotImplementedError
+
+
+def walk_status(data: dict, statuses: tuple[str, ...]) -> str:
+    """Move `data["status"]` one step along `statuses` (an unknown status starts at the first; the last
+    one stays); return the new status."""
+    current = data.get("status")
+    index = statuses.index(current) if current in statuses else -1
+    data["status"] = statuses[min(index + 1, len(statuses) - 1)]
+    return data["status"]

@@ -96,7 +96,7 @@ def probe_ssrf(app: App, users: dict[str, User], tally: Tally, listener: Listene
                        + " = ".join(sorted(label for s in carried for label in credentials[s])))
     steps: dict[str, int] = {}
     for request in captured:
-        step = "/".join(request["path"].split("/")[2:4])
+        step = request["path"].split("/")[2]
         steps[step] = steps.get(step, 0) + 1
     tally.notes[SSRF] = (f"{len(captured)} requests reached the listener with secrets left blank ("
                          + ", ".join(f"{k}: {v}" for k, v in sorted(steps.items())) + "); "

@@ -88,6 +88,7 @@ def probe_ssrf(app: App, users: dict[str, User], tally: Tally, listener: Listene
                     tally.fail(SSRF, f"as {username}: POST {admin}test-connection/ (typed secrets)",
                                f"the internal page is stored in the card's last test message: {stored[:200]}")
     captured = [r for r in listener.requests if r["path"].startswith("/capture/")]
+    listener.dump(app.workdir / "listener.txt")
     for request in captured:
         carried = listener.secrets_in(request, set(credentials))
         if carried:

@@ -282,6 +282,12 @@ class Listener:
         blob = "\n".join(text)
         return {s for s in secrets if s and s in blob}
 
+    def dump(self, path: Path) -> None:
+        """Every recorded request, for reading after a run (`--keep`)."""
+        lines = [f"{r['method']} {r['path']}\n  headers: {r['headers']}\n  body: {r['body'][:500]}"
+                 for r in self.requests]
+        path.write_text("\n".join(lines) + "\n")
+
     def close(self) -> None:
         self.server.shutdown()
 

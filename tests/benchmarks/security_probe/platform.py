@@ -54,8 +54,9 @@ def _token_view(app: App, tally: Tally, password: str) -> None:
         tally.fail(THROTTLE, f"{WRONG_TRIES} wrong passwords for probe-lockout-api on POST /api/v1/auth/token/, "
                    "then the right one", f"200 {excerpt(right.text, 80)}: a token at once")
     statuses = sorted({a.status_code for a in answers})
-    tally.notes[THROTTLE] = (f"wrong-password answers {statuses}; right one on the token view: {right.status_code} "
-                             f"{excerpt(right.text, 120)}")
+    refused = "" if right.status_code == 200 else f" {excerpt(right.text, 120)}"
+    tally.notes[THROTTLE] = (f"token view: wrong passwords answered {statuses}, the right one "
+                             f"{right.status_code}{refused}")
 
 
 def production_env() -> dict:

@@ -2,6 +2,7 @@
 data, served by `manage.py runserver` on a free port), logged-in HTTP sessions per demo login, an HTML
 form reader, a local listener that records what reaches it, and the tally of requests and failures."""
 import base64
+import html
 import http.server
 import os
 import re
@@ -31,6 +32,11 @@ def free_port() -> int:
 
 
 def excerpt(text: str, limit: int = 300) -> str:
+    """A short one-line form of an answer; Django's debug page becomes its exception and message."""
+    title = re.search(r"<title>(.*?)</title>", text or "", re.S)
+    value = re.search(r'<pre class="exception_value">(.*?)</pre>', text or "", re.S)
+    if title and value:
+        text = f"{html.unescape(title.group(1)).strip()}: {html.unescape(value.group(1)).strip()}"
     text = re.sub(r"\s+", " ", text or "").strip()
     return text if len(text) <= limit else text[:limit] + "…"
 

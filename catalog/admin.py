@@ -24,6 +24,9 @@ from integrations.tenancy import scope_to_company
 from . import services
 from .models import Product, ReviewItem, StorefrontKey
 
+# Ids are 64-bit: a larger number names no row, and the database refuses to compare it (OverflowError).
+MAX_ID = 2**63 - 1
+
 
 # --- filters -----------------------------------------------------------------------------------
 class StoreFilter(admin.SimpleListFilter):
@@ -39,8 +42,11 @@ class StoreFilter(admin.SimpleListFilter):
         return [(s.pk, s.name) for s in stores]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(store_id=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            if int(value) > MAX_ID:
+                return queryset.none()  # no such store (and the database cannot even compare the number)
+            return queryset.filter(store_id=int(value))
         return queryset
 
 
@@ -177,8 +183,7 @@ class ProductAdmin(CompanyScopedAdmin):
         count = len(obj.flags or [])
         if not count:
             return "—"
-        return format_html('<span class="canopy-flag-badge" title="{}" style="background:#ba2121;color:#fff;'
-                           'border-radius:8px;padding:1px 7px;font-size:11px;white-space:nowrap">{} flag{}</span>',
+        return format_html('<span class="canopy-flag-badge" title="{}">{} flag{}</span>',
                            "; ".join(_as_text(f) for f in obj.flags), count, "" if count == 1 else "s")
 
     @admin.display(description="images")
@@ -225,8 +230,8 @@ class ReviewItemAdmin(CompanyScopedAdmin):
     # --- columns
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: ReviewItem):
-        colour = "#ba2121" if obj.status == ReviewItem.Status.OPEN else "#417690"
-        return format_html('<strong style="color:{}">{}</strong>', colour, obj.get_status_display())
+        state = "open" if obj.status == ReviewItem.Status.OPEN else "done"
+        return format_html('<strong class="canopy-status-{}">{}</strong>', state, obj.get_status_display())
 
     @admin.display(description="message")
     def short_message(self, obj: ReviewItem) -> str:
@@ -244,7 +249,7 @@ class ReviewItemAdmin(CompanyScopedAdmin):
 
     @admin.display(description="POS records")
     def raw_json(self, obj: ReviewItem):
-        return format_html("<pre style=\"white-space:pre-wrap;margin:0\">{}</pre>",
+        return format_html('<pre class="canopy-raw-json">{}</pre>',
                            json.dumps(strip_secrets(obj.raw), indent=2, sort_keys=True, default=str))
 
     # --- resolving

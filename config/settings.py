@@ -1,8 +1,9 @@
 """Canopy settings.
 
 Every value comes from the environment (django-environ) and every one is optional: with nothing set,
-Canopy runs for development on SQLite with django-q2's ORM broker. `CANOPY_MODE=production` refuses
-to start with the development SECRET_KEY or encryption key.
+Canopy runs for development on SQLite with django-q2's ORM broker. With DEBUG off (as
+`CANOPY_MODE=production` makes it) Canopy refuses to start with the development SECRET_KEY or
+encryption key.
 """
 import os
 from pathlib import Path
@@ -29,13 +30,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Several keys, newest first: new values are encrypted with the first, old ones still decrypt (rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[DEV_FIELD_ENCRYPTION_KEY])
 
-if CANOPY_MODE == "production":
+# The development keys are public (they are in this file): any site with DEBUG off, whatever its
+# CANOPY_MODE, is taken to be reachable by others and must have its own.
+if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY:
-        raise ImproperlyConfigured("CANOPY_MODE=production needs its own SECRET_KEY in the environment.")
+        raise ImproperlyConfigured(
+            "DEBUG is off (CANOPY_MODE=production, or DEBUG=false), so Canopy needs its own SECRET_KEY in the "
+            "environment: the development key is public."
+        )
     if DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
         raise ImproperlyConfigured(
-            "CANOPY_MODE=production needs its own FIELD_ENCRYPTION_KEY "
-            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+            "DEBUG is off (CANOPY_MODE=production, or DEBUG=false), so Canopy needs its own FIELD_ENCRYPTION_KEY: "
+            "the development key is public. Make one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
         )
 
 INSTALLED_APPS = [
@@ -137,9 +144,10 @@ POS_TEST_CONNECTION_TIMEOUT = env.float("POS_TEST_CONNECTION_TIMEOUT", default=1
 POS_ENDPOINTS_STRICT = env.bool("POS_ENDPOINTS_STRICT", default=CANOPY_MODE == "production")
 POS_ENDPOINT_ALLOWLIST = env.list("POS_ENDPOINT_ALLOWLIST", default=[])
 
-# The sandbox POS (X1) lets a store try every card before its real keys arrive; an operator may turn
-# it off on a deployment that never onboards.
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+# The sandbox POS (X1) lets a store try every card before its real keys arrive. Off by default in
+# production mode (its locations answer with made-up data to anyone holding a sandbox key); an
+# operator who onboards stores there turns it on.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=CANOPY_MODE != "production")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -197,7 +205,76 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+
+# === Security (issue 11): login throttling, HTTPS, Content-Security-Policy, request limits ===========
+# Kept in one block: everything a deployment's security review needs to read is here.
+INSTALLED_APPS += ["axes", "csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE += [
+    # A request nested too deeply for a parser is a 400 that says so, never a 500.
+    "integrations.jsonlimits.DepthGuardMiddleware",
+    # Last, as django-axes requires: turns a lockout into the lockout page (or JSON for the API).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Sign-in throttling (django-axes) for /admin/login/ and /api/v1/auth/token/: after AXES_FAILURE_LIMIT
+# wrong passwords for one username from one address, that pair is refused, right password or not,
+# until the cool-off passes or `manage.py axes_reset` clears it. Keyed by username and address
+# together, so one attacker cannot lock everybody out, nor a busy office lock out one person.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # axes reads hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "integrations.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "integrations.lockout.client_ip"
+# Proxies in front of Canopy that append the caller's address to X-Forwarded-For (nginx: 1). With 0 the
+# socket's address counts; a client-sent X-Forwarded-For is never trusted beyond these hops.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# The API's JSON parser refuses documents nested too deeply (400 instead of a RecursionError).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "integrations.jsonlimits.DepthLimitedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+
+# The interactive API docs and the schema: open in development, signed-in users only in production.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=CANOPY_MODE != "production")
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only (the admin,
+# our Sync/Test Connection scripts and the Swagger UI from drf-spectacular-sidecar are all files);
+# no inline script, no eval, no framing, nothing loaded from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI draws its icons as data: images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 if not DEBUG:
+    # HTTPS only: nginx terminates TLS and says so with X-Forwarded-Proto (docs/DEPLOYMENT.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer's plain-HTTP health probe is answered, not redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# === end of the security block ======================================================================

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
@@ -7,7 +6,9 @@ from . import cards, crypto
 from .admin_cards import IntegrationCardAdmin
 from .admin_mixins import CompanyScopedAdmin
 from .admin_runs import SyncRunAdmin
-from .models import ApiAccess, Company, IntegrationCard, LoyaltyCredential, RetailStore, SyncRun, User
+from .admin_users import CanopyUserAdmin  # noqa: F401 (registers Company Account > Users)
+from .models import ApiAccess, Company, IntegrationCard, LoyaltyCredential, RetailStore, SyncRun
+from .tenancy import scope_to_company
 
 admin.site.register(IntegrationCard, IntegrationCardAdmin)
 admin.site.register(SyncRun, SyncRunAdmin)
@@ -46,7 +47,7 @@ class RetailStoreAdmin(CompanyScopedAdmin):
                            "postal_code"]}),
         ("Store Mappings", {"fields": ["loyalty_credential"],
                             "description": "Pick the Dutchie credential for this store; its sales and signups "
-                                           "are then attributed here (L9). Onboarding specialists only."}),
+                                           "are then attributed here. Onboarding specialists only."}),
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -62,41 +63,46 @@ class RetailStoreAdmin(CompanyScopedAdmin):
         return ["loyalty_credential"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "loyalty_credential":
-            credentials = LoyaltyCredential.objects.select_related("card__company")
-            store_id = request.resolver_match.kwargs.get("object_id")
-            if store_id:
-                # Only the store's own company's credentials can be mapped to it.
-                store = RetailStore.objects.filter(pk=store_id).first()
-                credentials = credentials.filter(card__company_id=store.company_id if store else None)
-            kwargs["queryset"] = credentials
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "loyalty_credential":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # Only the store's own company's credentials can be mapped to it; on the add page, where the
+        # company is still being chosen, those of the companies the user may see (the model's clean()
+        # then refuses another company's).
+        credentials = scope_to_company(LoyaltyCredential.objects.select_related("card__company"), request.user,
+                                       "card__company")
+        store_id = request.resolver_match.kwargs.get("object_id")
+        if store_id:
+            store = self.get_queryset(request).filter(pk=store_id).first()
+            credentials = credentials.filter(card__company_id=store.company_id if store else None)
+        kwargs["queryset"] = credentials
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if request.user.sees_all_companies and not store_id:
+            field.label_from_instance = lambda credential: f"{credential.card.company} · {credential}"
+        return field
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        own_company = None if request.user.sees_all_companies else request.user.company_id
 
-@admin.register(User)
-class CanopyUserAdmin(CompanyScopedAdmin, UserAdmin):
-    list_display = ["username", "email", "company", "role_names", "is_active"]
-    list_filter = ["groups", "is_active"]
-    list_select_related = ["company"]
-    fieldsets = UserAdmin.fieldsets + (("Company", {"fields": ["company"]}),)
+        class StoreForm(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                if own_company is not None:
+                    # Set now rather than on save, so validation sees the store's real company.
+                    self.instance.company_id = own_company
 
-    @admin.display(description="roles")
-    def role_names(self, obj: User) -> str:
-        return ", ".join(group.name for group in obj.groups.all())
+            def validate_unique(self):
+                super().validate_unique()
+                # Django checks the company + name constraint only when company is a form field; staff
+                # have none (theirs is filled in), so without this a duplicate fails on save instead.
+                name = self.cleaned_data.get("name")
+                if "company" in self.fields or not name or self.instance.company_id is None:
+                    return
+                clash = RetailStore.objects.filter(company_id=self.instance.company_id, name=name)
+                if clash.exclude(pk=self.instance.pk).exists():
+                    self.add_error("name", "Your company already has a store with this name.")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.sees_all_companies:
-            return fieldsets
-        # Staff cannot make anyone a superuser or move a user to another company.
-        return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f not in ("is_superuser", "company",
-                                                                            "user_permissions")]})
-            for name, opts in fieldsets
-        ]
+        return StoreForm
 
 
 @admin.register(ApiAccess)

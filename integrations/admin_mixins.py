@@ -2,8 +2,10 @@
 user's company (onboarding specialists and superusers see all)."""
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404
 
+from .jsonlimits import JSONFormField
 from .models import Company, RetailStore
 from .tenancy import scope_to_company
 
@@ -11,6 +13,8 @@ from .tenancy import scope_to_company
 class CompanyScopedAdmin(admin.ModelAdmin):
     # Lookup from the model to its Company: "company", "store__company", or "" for Company itself.
     company_path = "company"
+    # JSON typed into a form is held to the same nesting limit as the API's (a form error, not a 500).
+    formfield_overrides = {models.JSONField: {"form_class": JSONFormField}}
 
     def get_queryset(self, request):
         return scope_to_company(super().get_queryset(request), request.user, self.company_path)

@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from . import streams, sync
 from .admin_mixins import CompanyScopedAdmin
 from .models import IntegrationCard, SyncRun, SyncRunEntry
+from .streams import streams_for
 from .tenancy import scope_to_company
 
 
@@ -100,10 +101,18 @@ class SyncRunAdmin(CompanyScopedAdmin):
             "integrations.sync_integrationcard")
         if not allowed:
             return JsonResponse({"message": "You may not start a sync: ask a manager."}, status=403)
+        card_id = request.POST.get("card", "")
+        if not card_id.isdigit() or len(card_id) > 18:
+            return JsonResponse({"message": "Say which card to sync: its number."}, status=400)
         cards = scope_to_company(IntegrationCard.objects.all(), user, "company")
-        card = get_object_or_404(cards, pk=request.POST.get("card"))
+        card = get_object_or_404(cards, pk=int(card_id))
+        stream = request.POST.get("stream", "inventory")
+        if stream not in streams_for(card.kind):
+            known = ", ".join(streams_for(card.kind)) or "none"
+            return JsonResponse({"message": f"This card has no stream called {stream!r}; it has: {known}."},
+                                status=400)
         trigger = SyncRun.Trigger.INITIAL if request.POST.get("trigger") == "initial" else SyncRun.Trigger.BUTTON
-        run, joined = sync.enqueue_sync(card, request.POST.get("stream", "inventory"), trigger, user, dry_run=dry_run)
+        run, joined = sync.enqueue_sync(card, stream, trigger, user, dry_run=dry_run)
         message = f"Sync #{run.pk} is already {run.status}: following it." if joined else f"Queued sync #{run.pk}."
         return JsonResponse({"run": run.pk, "joined": joined, "message": message,
                              "progress_url": reverse("admin:integrations_syncrun_progress", args=[run.pk])})

@@ -77,13 +77,21 @@ def parse_menu_params(params) -> dict:
     since = params.get("updated_since", "").strip()
     if since:
         # "+" of an offset often arrives as a space when the caller did not URL-encode it.
-        parsed = parse_datetime(since.replace(" ", "+"))
-        if parsed is None and (day := parse_date(since)):
-            parsed = datetime.datetime.combine(day, datetime.time.min)
+        try:
+            parsed = parse_datetime(since.replace(" ", "+"))
+            if parsed is None and (day := parse_date(since)):
+                parsed = datetime.datetime.combine(day, datetime.time.min)
+        except ValueError:
+            # Well formed but no such day or time (2025-02-30, 25:00).
+            raise ValidationError({"updated_since": f"{since[:40]} is not a real date or time."}) from None
         if parsed is None:
             raise ValidationError({"updated_since": "Use an ISO 8601 date or time, e.g. 2025-01-31T08:00:00Z."})
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+        try:
+            parsed = parsed.astimezone(datetime.UTC)  # as the database compares it
+        except OverflowError:
+            raise ValidationError({"updated_since": "Use a time between the years 1 and 9999."}) from None
         query["updated_since"] = parsed
     ordering = params.get("ordering", "").strip()
     if ordering:

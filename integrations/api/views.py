@@ -3,11 +3,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import cards, sync
+from ..jsonlimits import DepthLimitedJSONParser
 from ..models import Company, IntegrationCard, RetailStore, SyncRun
+from ..streams import streams_for
 from .cards import IntegrationCardSerializer
 from .mixins import CompanyScopedViewMixin
 from .runs import SyncRequestSerializer, SyncRunSerializer
@@ -15,9 +18,22 @@ from .serializers import CompanySerializer, RetailStoreSerializer
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password, get `{"token": ...}`; send it back as `Authorization: Token ...`."""
+    """POST username and password, get `{"token": ...}`; send it back as `Authorization: Token ...`.
+
+    Repeated wrong passwords lock the username out from that address (django-axes, see settings)."""
 
     permission_classes = []
+    # DRF's token view names its own parsers; these are the API's defaults (JSON with a nesting limit).
+    parser_classes = [DepthLimitedJSONParser, FormParser, MultiPartParser]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            # django-axes marks the request it authenticated (DRF's wrapper); its middleware, which
+            # answers with the lockout message, reads Django's own request.
+            if getattr(request, "axes_locked_out", False):
+                request._request.axes_locked_out = True
 
 
 class CompanyViewSet(CompanyScopedViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -55,11 +71,12 @@ class IntegrationCardViewSet(CompanyScopedViewMixin, mixins.CreateModelMixin, mi
             raise PermissionDenied("Only managers and onboarding specialists can start a sync.")
         body = SyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            run, joined = sync.enqueue_sync(card, body.validated_data["stream"], SyncRun.Trigger.API, request.user,
-                                            dry_run=body.validated_data["dry_run"])
-        except KeyError as error:
-            raise ValidationError({"stream": str(error)}) from error
+        stream = body.validated_data["stream"]
+        if stream not in streams_for(card.kind):
+            known = ", ".join(streams_for(card.kind)) or "none"
+            raise ValidationError({"stream": [f"This card has no stream called {stream!r}; it has: {known}."]})
+        run, joined = sync.enqueue_sync(card, stream, SyncRun.Trigger.API, request.user,
+                                        dry_run=body.validated_data["dry_run"])
         return Response(SyncRunSerializer(run).data, status=200 if joined else 202)
 
 

@@ -11,6 +11,7 @@ from ..endpoints import check_endpoint
 from ..fields import EncryptedTextField
 from ..pos.registry import SECRET_FIELDS, VENDORS
 from .platform import Company, RetailStore, User
+from .typed import TypedDatesModel
 
 # The vendors and their names come from their descriptions (integrations/pos/<vendor>/spec.py).
 Vendor = models.TextChoices("Vendor", [(spec.vendor.upper(), (spec.vendor, spec.label)) for spec in VENDORS.values()])
@@ -61,7 +62,7 @@ def default_synced_fields() -> list[str]:
     return list(SYNCABLE_FIELDS)
 
 
-class IntegrationCard(models.Model):
+class IntegrationCard(TypedDatesModel):
     """One POS connection: an ecommerce card of a retail store, or the company's Dutchie marketing +
     loyalty card (which holds one credential per location, see LoyaltyCredential)."""
 

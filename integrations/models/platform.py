@@ -4,6 +4,7 @@ import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -102,6 +103,18 @@ class RetailStore(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # A credential is a company's Dutchie key: mapping another company's would attribute its sales here.
+        if self.loyalty_credential_id and self.company_id:
+            from .cards import LoyaltyCredential
+
+            owner = LoyaltyCredential.objects.filter(pk=self.loyalty_credential_id).values_list(
+                "card__company_id", flat=True).first()
+            if owner != self.company_id:
+                raise ValidationError({"loyalty_credential": "Pick a Dutchie credential of this store's own "
+                                                             "company."})
 
 
 class User(AbstractUser):

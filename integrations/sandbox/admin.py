@@ -1,10 +1,13 @@
 """Sandbox POS in the admin: create locations, switch changes and faults on, see the records."""
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from ..jsonlimits import JSONFormField
 from . import services
 from .models import Fault, SandboxLocation, SandboxRecord, Vendor
 
@@ -13,15 +16,17 @@ class CreateLocationForm(forms.Form):
     vendor = forms.ChoiceField(choices=Vendor.choices)
     name = forms.CharField(required=False, help_text="Blank: a name from the vendor and seed.")
     products = forms.IntegerField(min_value=1, max_value=100_000, initial=200)
-    seed = forms.IntegerField(initial=1, help_text="The same seed always generates the same catalogue.")
+    seed = forms.IntegerField(initial=1, min_value=0, max_value=services.MAX_SEED,
+                              help_text="The same seed always generates the same catalogue.")
 
 
 class ChangeForm(forms.Form):
     fraction = forms.FloatField(min_value=0.0001, max_value=1, initial=0.05,
                                 help_text="Share of the products to change (0.05 = 5%).")
-    factor = forms.FloatField(min_value=0.01, initial=1.1, help_text="Price multiplier.")
-    quantity = forms.FloatField(required=False, help_text="New quantity; blank = random.")
-    count = forms.IntegerField(min_value=1, initial=5, help_text="Products to add or delete.")
+    factor = forms.FloatField(min_value=0.01, max_value=100, initial=1.1, help_text="Price multiplier.")
+    quantity = forms.FloatField(required=False, min_value=0, max_value=1_000_000,
+                                help_text="New quantity; blank = random.")
+    count = forms.IntegerField(min_value=1, max_value=100_000, initial=5, help_text="Products to add or delete.")
     order_id = forms.CharField(required=False, help_text="Order to advance to its next status.")
 
 
@@ -41,6 +46,15 @@ class SandboxLocationAdmin(admin.ModelAdmin):
                                "enforce_rate_limits", "token_ttl_seconds"]}),
     ]
     change_form_template = "admin/sandbox/sandboxlocation/change_form.html"
+    formfield_overrides = {models.JSONField: {"form_class": JSONFormField}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slow_seconds":
+            # Past any client's timeout is the point; past an hour is a sandbox that never answers.
+            field.min_value, field.max_value = 0, 3600
+            field.validators += [MinValueValidator(0), MaxValueValidator(3600)]
+        return field
 
     def has_module_permission(self, request):
         # Platform tooling: onboarding specialists and superusers only.

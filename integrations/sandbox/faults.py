@@ -10,6 +10,7 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from .. import jsonlimits
 from .models import Fault, SandboxLocation
 
 
@@ -137,9 +138,9 @@ def sandbox_endpoint(errors: VendorErrors, authenticate: Callable[..., SandboxLo
 
 
 def json_body(request: HttpRequest):
-    """The request's JSON body, or None when it is missing or not JSON."""
+    """The request's JSON body, or None when it is missing or not JSON (nested too deeply included)."""
     try:
-        return json.loads(request.body or b"null")
+        return jsonlimits.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -13,6 +13,8 @@ from .models import Fault, RecordKind, SandboxLocation, SandboxRecord, Vendor
 from .vendors.base import Row, SandboxVendor
 
 BATCH = 2000
+# SandboxLocation.seed is an integer column: PostgreSQL's integer is 32-bit.
+MAX_SEED = 2_147_483_647
 
 
 def vendor_for(vendor: str) -> SandboxVendor:
@@ -70,6 +72,8 @@ def create_location(vendor: str, name: str = "", products: int = 50, seed: int =
         raise ValueError(f"Unknown vendor {vendor!r}: choose one of {', '.join(Vendor.values)}.")
     if not 1 <= products <= 100_000:
         raise ValueError("A sandbox catalogue has between 1 and 100,000 products.")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"The seed is a whole number from 0 to {MAX_SEED:,}.")
     impl = vendor_for(vendor)
     rng = random.Random(seed)
     location = SandboxLocation(vendor=vendor, name=name or f"Sandbox {Vendor(vendor).label} #{seed}", seed=seed)

@@ -130,7 +130,9 @@ def probe_strict_endpoints(app: App, tally: Tally, listener: Listener) -> None:
             with restored(IntegrationCard, card.pk):
                 answer = requests.patch(f"{base}/api/v1/cards/{card.pk}/", timeout=60,
                                         headers={"Authorization": f"Token {token}"},
-                                        json={"api_endpoint": endpoint, "credentials": typed, "save_anyway": True})
+                                        json={"api_endpoint": endpoint, "save_anyway": True,
+                                              # a loyalty card's keys are its credential list: none here
+                                              **({"credentials": typed} if card.kind == "ecommerce" else {})})
             tally.tried(SSRF)
             if answer.status_code < 300 or answer.status_code >= 500:
                 tally.fail(SSRF, f"POS_ENDPOINTS_STRICT=true, as onboarding: PATCH /api/v1/cards/{card.pk}/ "

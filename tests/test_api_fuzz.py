@@ -38,15 +38,8 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 # The same examples on every run (CI must not pass or fail by luck); FUZZ_RANDOM=1 explores new ones.
 DERANDOMIZE = not os.environ.get("FUZZ_RANDOM")
 # Operations whose 5xx belong to work in progress elsewhere: (method, path) -> why. A 5xx there is an
-# expected failure (xfail) naming what failed; a pass means it was fixed and the entry can go.
-_CARD_FIELDS = ("Card fields sent as form data: a JSON field given the text 'null' (data_types=null) is stored "
-                "as NULL and the save fails (IntegrityError: NOT NULL constraint failed: "
-                "integrations_integrationcard.data_types). Fixed by typed card serializer fields "
-                "(issue 11, findings 5 and 6, integrations/api/cards.py).")
-KNOWN_5XX: dict[tuple[str, str], str] = {
-    ("patch", "/api/v1/cards/{id}/"): _CARD_FIELDS,
-    ("post", "/api/v1/cards/"): _CARD_FIELDS,
-}
+# expected failure (xfail) naming what failed; a pass means it was fixed and the entry can go. None today.
+KNOWN_5XX: dict[tuple[str, str], str] = {}
 
 
 def _api_schema() -> dict:

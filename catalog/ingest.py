@@ -19,7 +19,7 @@ import gc
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -28,37 +28,25 @@ import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg.errors import UniqueViolation
 
 from catalog.diffs import DIFF_LABELS, Entry, WithDiffs, product_diffs
+from catalog.duplicates import (
+    AGREEING_FIELDS,
+    DUPLICATE_DECISION,  # noqa: F401 - named by tests and the review queue
+    DuplicateSkus,
+    _agreeing,
+    _chunks,
+    _json_default,
+    _money,
+    _Problem,
+)
+from catalog.ingest_sql import upsert_products
 from catalog.mapping.types import MappedProduct
-from catalog.models import Product, ReviewItem
+from catalog.models import FIELD_COLUMNS, Product, ReviewItem
 
 logger = logging.getLogger(__name__)
 
-# C8: which product columns each synced field name covers. The mapping module owns the field names;
-# when it publishes the column mapping we use it, else this copy (keep the two in step).
-try:  # pragma: no cover - depends on the mapping module's progress
-    from catalog.mapping.product import SYNCABLE_FIELD_COLUMNS as _MAPPING_FIELD_COLUMNS
-except ImportError:  # pragma: no cover
-    _MAPPING_FIELD_COLUMNS = None
-
-FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("product_name",),
-    "description": ("description",),
-    "brand": ("brand",),
-    "price": ("unit_price", "medical_unit_price", "price_tiers", "weight_tiers"),
-    "images": ("images",),
-    "labs": ("thc_percentage", "cbd_percentage", "lab_results"),
-    "terpenes": ("terpenes", "unknown_terpenes"),
-    "category": ("category", "subcategory"),
-    "quantity": ("quantity",),
-    "strain_type": ("strain_type",),
-    "weight": ("weight", "flower_equivalent"),
-}
-if _MAPPING_FIELD_COLUMNS:  # pragma: no cover
-    FIELD_COLUMNS = {name: (cols,) if isinstance(cols, str) else tuple(cols)
-                     for name, cols in _MAPPING_FIELD_COLUMNS.items()}
+# C8: which product columns each synced field name covers (defined once, beside the model).
 ALL: tuple[str, ...] = tuple(FIELD_COLUMNS)
 # A5: the columns "our price" is made of; price sync off keeps them on existing products.
 PRICE_COLUMNS = ("unit_price", "medical_unit_price", "price_tiers", "weight_tiers")
@@ -78,20 +66,17 @@ ALWAYS_UPDATED = ("card_id", "content_hash", "source_hash", "sku", "room_type", 
 WRITE_COLUMNS = ("store_id", "card_id", "pos_product_id", "content_hash", "source_hash", *DATA_COLUMNS,
                  "held_quantity", "last_synced_at", "created_at", "updated_at")
 # R8: a duplicate SKU is merged only when its records agree on these.
-AGREEING_FIELDS = ("product_name", "brand", "category", "unit_price", "weight")
 AGREEING_COLUMNS = (*AGREEING_FIELDS, "medical_unit_price", "price_tiers", "weight_tiers", "flower_equivalent")
 
 # A page keeps the first ENTRIES_PER_PAGE notable records of each status, and a run at most
 # settings.SYNC_ENTRIES_PER_STATUS of each (the run reporter's cap, so none is prepared to be dropped):
 # a 100,000-product first sync must not write 100,000 entry rows (the run's counts carry the totals).
 ENTRIES_PER_PAGE = 200
-STAGE_TABLE = "canopy_ingest_stage"
 # A run that wrote at least this many products refreshes PostgreSQL's statistics of the product table.
 ANALYZE_AFTER = 5000
 ANALYZED_COLUMNS = ("store_id", "card_id", "pos_product_id", "sku", "quantity", "source_hash")
 POS_ID_LENGTH = Product._meta.get_field("pos_product_id").max_length
 # The decisions ingest adds itself (R8 merges) carry this field name, so a later run can replace them.
-DUPLICATE_DECISION = "duplicate_sku"
 
 _hashed_values = attrgetter(*HASHED_COLUMNS)
 _WRITE_INDEX = {column: i for i, column in enumerate(WRITE_COLUMNS)}
@@ -122,33 +107,8 @@ class FinishResult(WithDiffs):
     empty_feed: bool = False
 
 
-@dataclass
-class _Problem:
-    kind: str
-    key: str
-    message: str
-    raw: list[dict[str, Any]]
-    pos_ids: Sequence[str] = ()
-
-
-def _json_default(value: Any) -> Any:
-    return str(value)
-
-
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def _money(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
-def _agreeing(name: str, brand: str, category: str, price, weight) -> tuple:
-    """R8's fields of a product, as compared between duplicates (mapped or as stored: the weight's JSON
-    with sorted keys, a database's JSON may reorder them)."""
-    weight = orjson.dumps(weight, default=_json_default, option=orjson.OPT_SORT_KEYS).decode() \
-        if weight is not None else None
-    return (name, brand, category, _money(price), weight)
 
 
 def _source_for(product: MappedProduct, source_hashes: dict[str, str]) -> str | None:
@@ -166,12 +126,7 @@ def _raw_rows(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-class Ingestor:
+class Ingestor(DuplicateSkus):
     """Puts one run's mapped products onto one store's menu. One per run; its pages are written by one
     thread at a time (catalog.sync's PageWriter: source_unchanged may be asked meanwhile from another)."""
 
@@ -374,7 +329,7 @@ class Ingestor:
             return result
         with transaction.atomic():
             if rows or new_rows:
-                self._upsert(list(rows.values()), list(new_rows.values()))
+                upsert_products(list(rows.values()), list(new_rows.values()), WRITE_COLUMNS, self.update_columns)
                 self._written += len(rows) + len(new_rows)
             if sources:
                 with connection.cursor() as cursor:
@@ -436,48 +391,6 @@ class Ingestor:
                 _dumps(p.decisions or []), _dumps(p.flags or []), _dumps(p.raw or {}), 0.0, now, now, now)
 
     # --- writing ----------------------------------------------------------------------------------
-    def _upsert(self, rows: list[tuple], new_rows: list[tuple]) -> None:
-        """Write `rows` (products that exist) and `new_rows` (products that did not when the run began)."""
-        table = Product._meta.db_table
-        columns = ", ".join(WRITE_COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in self.update_columns)
-        conflict = f"ON CONFLICT (store_id, pos_product_id) DO UPDATE SET {updates}"
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                if new_rows:
-                    # Products not on the menu when the run began: straight COPY into the table (a
-                    # first sync costs about one COPY). If a webhook created one of them meanwhile, the
-                    # unique constraint refuses the COPY and they go through the upsert below instead.
-                    try:
-                        with transaction.atomic():
-                            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                                for row in new_rows:
-                                    copy.write_row(row)
-                    except UniqueViolation:
-                        rows = rows + new_rows
-                if not rows:
-                    return
-                # COPY into a session-local staging table, then one set-based upsert. The table lives
-                # as long as the connection; it is emptied before each page (inside a test's outer
-                # transaction no commit would empty it).
-                cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} ON COMMIT DELETE ROWS AS "  # noqa: S608
-                    f"SELECT {columns} FROM {table} WITH NO DATA; TRUNCATE {STAGE_TABLE}")
-                with cursor.cursor.copy(f"COPY {STAGE_TABLE} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {STAGE_TABLE} "  # noqa: S608
-                               f"{conflict}")
-                return
-            # SQLite: one executemany (one statement prepared once; the ORM's bulk_create would need a
-            # batch per ~30 rows under SQLite's parameter limit, so queries would grow with the page).
-            rows = rows + new_rows
-            adapt = connection.ops.adapt_datetimefield_value
-            now = adapt(rows[0][-1])
-            placeholders = ", ".join(["%s"] * len(WRITE_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict}",  # noqa: S608
-                               [row[:-3] + (now, now, now) for row in rows])
-
     def _open_review_items(self, problems: list[_Problem]) -> None:
         """Open one review item per problem unless the same problem (kind, key, message) was opened
         before, whatever its status: a resync does not reopen what a manager resolved. Constant
@@ -532,87 +445,6 @@ class Ingestor:
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {Product._meta.db_table} ({', '.join(ANALYZED_COLUMNS)})")
         return result
-
-    def _finish_duplicates(self, result: FinishResult, now) -> None:
-        # pos id -> (quantity to show or None to keep, the R8 decision or None)
-        targets: dict[str, tuple[float | None, dict | None]] = {}
-        problems: list[_Problem] = []
-        merged_entries: dict[str, int] = {}  # pos id -> index of its entry, for the quantity's diff
-        self._fill_skipped_agreeing()
-        for sku, later in self._later_by_sku.items():
-            first = self._first_by_sku[sku]
-            group = [first, *later]
-            differing = [name for i, name in enumerate(AGREEING_FIELDS) if any(r[3][i] != first[3][i] for r in later)]
-            if differing:
-                ids = ", ".join(r[0] for r in group)
-                problems.append(_Problem(
-                    ReviewItem.Kind.DUPLICATE_SKU, sku[:200],
-                    f"SKU {sku} is used by {len(group)} POS products ({ids}) that differ in "
-                    f"{', '.join(differing)}: they stay on the menu until the POS is fixed (R8).",
-                    [dict(zip(("pos_id", *AGREEING_FIELDS), (r[0], *r[3]), strict=True)) for r in group],
-                    [r[0] for r in group]))
-                result.flagged += 1
-                if self._keep("flagged"):
-                    result.entries.append(("flagged", first[0], first[1], problems[-1].message))
-                continue
-            total = sum(r[2] for r in group)
-            merged_ids = ", ".join(r[0] for r in later)
-            targets[first[0]] = (total if self.quantity_synced else None,
-                                 {"field": DUPLICATE_DECISION, "rule": f"Duplicate SKU {sku}: quantities of "
-                                  f"{merged_ids} added (R8)", "value": total})
-            for pos_id, name, _, _ in later:
-                targets[pos_id] = (0.0, {"field": DUPLICATE_DECISION, "rule": f"merged into {first[0]} (R8)",
-                                         "value": 0})
-                result.merged += 1
-                if self._keep("updated"):
-                    merged_entries[pos_id] = len(result.entries)
-                    result.entries.append(("updated", pos_id, name, f"Duplicate SKU {sku}: merged into {first[0]} "
-                                                                     "(R8)."))
-        # Products that shared a SKU last time and no longer merge show their own feed quantity.
-        for pos_id, quantity in self._deferred_quantity.items():
-            targets.setdefault(pos_id, (quantity, None))
-        if not targets and not problems:
-            return
-        changed = []
-        for chunk in _chunks(list(targets), 900):
-            rows = Product.objects.filter(store_id=self.store_id, pos_product_id__in=chunk).values_list(
-                "pk", "pos_product_id", "quantity", "decisions")
-            for pk, pos_id, quantity, decisions in rows:
-                target, decision = targets[pos_id]
-                kept = [d for d in decisions or []
-                        if not (isinstance(d, dict) and d.get("field") == DUPLICATE_DECISION)]
-                wanted = kept + [decision] if decision else kept
-                new_quantity = quantity if target is None else target
-                if pos_id in merged_entries and new_quantity != quantity:
-                    result.diffs[merged_entries[pos_id]] = {"quantity": [quantity, new_quantity]}
-                if new_quantity != quantity or wanted != (decisions or []):
-                    changed.append(Product(pk=pk, quantity=new_quantity, decisions=wanted, updated_at=now,
-                                           last_synced_at=now))
-        if self.dry_run:
-            return
-        with transaction.atomic():
-            Product.objects.bulk_update(changed, ["quantity", "decisions", "updated_at", "last_synced_at"],
-                                        batch_size=500)
-            if problems:
-                self._open_review_items(problems)
-
-    def _fill_skipped_agreeing(self) -> None:
-        """Records whose mapping was skipped (unchanged) and that share a SKU in this feed: their R8
-        fields as stored (the last mapping of the same record), in one query per 900 of them."""
-        groups = [(sku, [self._first_by_sku[sku], *later]) for sku, later in self._later_by_sku.items()]
-        missing = {record[0] for _, group in groups for record in group if record[3] is None}
-        if not missing:
-            return
-        stored = {}
-        for chunk in _chunks(sorted(missing), 900):
-            for pos_id, name, brand, category, price, weight in Product.objects.filter(
-                    store_id=self.store_id, pos_product_id__in=chunk).values_list(
-                    "pos_product_id", *AGREEING_FIELDS):
-                stored[pos_id] = (name, _agreeing(name, brand, category, price, weight))
-        for sku, group in groups:
-            filled = [(r[0], *stored[r[0]][:1], r[2], stored[r[0]][1]) if r[3] is None and r[0] in stored else r
-                      for r in group]
-            self._first_by_sku[sku], self._later_by_sku[sku] = filled[0], filled[1:]
 
     def _zero_missing(self, result: FinishResult, now) -> None:
         """D13: every product of this store and card not in this run's feed, with a quantity, is zeroed."""

@@ -3,6 +3,21 @@ from django.db import models
 
 from integrations.models import IntegrationCard, RetailStore, User
 
+# C8: the product columns each syncable field name covers; a field a card does not sync leaves these alone.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("product_name",),
+    "description": ("description",),
+    "brand": ("brand",),
+    "price": ("unit_price", "medical_unit_price", "price_tiers", "weight_tiers"),
+    "images": ("images",),
+    "labs": ("thc_percentage", "cbd_percentage", "lab_results"),
+    "terpenes": ("terpenes", "unknown_terpenes"),
+    "category": ("category", "subcategory"),
+    "quantity": ("quantity",),
+    "strain_type": ("strain_type",),
+    "weight": ("weight", "flower_equivalent"),
+}
+
 
 class Product(models.Model):
     """One product on a store's menu, as synced from the POS and mapped. A product that drops out of

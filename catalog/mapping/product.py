@@ -2,7 +2,7 @@
 
 Pure: no ORM, no HTTP. `settings_from_card` is the one function that reads a model instance, by attribute
 access only. C8 synced fields are recorded, not applied: mapping always fills every field, and ingest uses
-SYNCABLE_FIELD_COLUMNS to leave alone the columns of the fields a card does not sync (and A5: price sync
+catalog.models.FIELD_COLUMNS to leave alone the columns of the fields a card does not sync (and A5: price sync
 off leaves prices alone).
 """
 from .categories import choose_category

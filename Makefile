@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/canopy
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox bench bench-sqlite clean
+.PHONY: install run test test-sqlite test-postgres test-browser browser-deps lint bench-sandbox bench bench-sqlite probe-security clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench: install
 	elif $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/python tests/benchmarks/bench_sync.py; \
 	else echo "bench: PostgreSQL does not answer on 127.0.0.1:5432: skipped."; fi
+
+# Attacks the demo app over HTTP (tenancy, secrets, SSRF, roles, bad input, throttling, production mode, POS
+# faults) on a scratch SQLite database; table in docs/SECURITY.md. Not part of `make test`.
+probe-security: install
+	$(BIN)/python tests/benchmarks/probe_security.py
 
 # SQLite, the embedded default: a 100,000-product first sync and unchanged resync with a real task
 # cluster, while a reader measures admin pages (p95) before and during the sync.

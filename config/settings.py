@@ -102,10 +102,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, so a qcluster subprocess started by a test sees the same rows.
     (BASE_DIR / ".test-db").mkdir(exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db" / f"test-{_TEST_SUFFIX}.sqlite3")}
-    # Several processes (web, qcluster) write to one file in development: wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_TEST_SUFFIX}"}
+
+# --- The embedded database: SQLite for a web app with background workers (issue 10) -----------------
+# The web server's threads, the qcluster's workers and the sandbox POS all use the database at once.
+SQLITE_OPTIONS = {
+    # WAL: a read in progress never blocks a writer, and a writer never fails a reader. NORMAL is safe
+    # in WAL mode (a power cut may lose the last commits, never corrupt the file) and spares an fsync
+    # per commit.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    # A transaction takes the write lock when it begins (BEGIN IMMEDIATE), so it waits its turn then;
+    # a deferred one that reads first cannot wait for the lock when it later writes, and fails with
+    # "database is locked" at once.
+    "transaction_mode": "IMMEDIATE",
+    # How long a write waits for another to commit (seconds). Writes are short (a sync commits page by
+    # page), so reaching it means something is wrong.
+    "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=30),
+}
+# The sandbox POS (X1) gets a database of its own, as a real POS would: serving a simulated POS never
+# contends with the app's own writes. On SQLite it is a file beside the app's (db.sqlite3 ->
+# db-sandbox.sqlite3, and test-<n>.sqlite3 -> test-<n>-sandbox.sqlite3). On PostgreSQL it shares the
+# app's database: row locks never block readers there, so the sandbox cannot lock the app out.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+
+    def _beside(name: str) -> str:
+        path = Path(name)
+        return str(path.with_name(f"{path.stem}-sandbox{path.suffix}"))
+
+    DATABASES["sandbox"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": _beside(DATABASES["default"]["NAME"]),
+                            "TEST": {"NAME": _beside(DATABASES["default"]["TEST"]["NAME"])}}
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
+DATABASE_ROUTERS = ["integrations.sandbox.router.SandboxRouter"]
+# --- end of the embedded database ------------------------------------------------------------------
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "integrations.User"
@@ -130,8 +162,10 @@ vars().update(EMAIL_CONFIG)
 # The SMS carrier (loyalty 2FA codes, L8, L13). "console" prints messages; a real carrier is a dotted path.
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 
-# A running sync writes a heartbeat every page; one silent this long lost its worker (seconds).
-SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=600)
+# A running sync writes a heartbeat every SYNC_HEARTBEAT_SECONDS; one silent for SYNC_STALE_AFTER_SECONDS
+# lost its worker and is failed (by the dispatcher each minute, or when someone looks: within 2 minutes).
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=15.0)
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=60)
 
 # A sync run keeps at most this many notable records (SyncRunEntry) of each status (created, updated,
 # zeroed, flagged, failed): enough to read, never a row per product of a large catalogue (the run's

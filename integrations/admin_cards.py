@@ -1,13 +1,16 @@
 """Store > Integrations: the card pages staff configure, with Test Connection and history."""
 import logging
+from contextlib import ExitStack
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import router, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import cards, pos_rooms
+from . import cards, pos_rooms, sync
 from .admin_mixins import CompanyScopedAdmin
 from .forms import IntegrationCardForm
 from .models import CardChange, IntegrationCard, LoyaltyCredential, RetailStore
@@ -196,6 +199,8 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
             obj.company_id = obj.store.company_id
         elif not request.user.sees_all_companies:
             obj.company_id = request.user.company_id
+        if change and form.connection_result is not None:  # what Test Connection just stored, not the form's
+            obj.refresh_from_db(fields=["last_test_ok", "last_test_message", "last_tested_at"])
         cards.save_card(obj, request.user, before=before)
         result = form.connection_result
         if result is not None:
@@ -222,6 +227,31 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         super().save_formset(request, form, formset, change)
         for name, what in events:
             cards.record_credential_change(form.instance, request.user, name, what)
+
+    # --- no transaction held over a POS call (Save runs Test Connection) -----------------------
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Django runs a POST's whole view in one transaction, POS calls included (the room pickers, Test
+        Connection before Save): on SQLite that transaction holds the write lock while the POS answers,
+        and every other writer waits. Here the POS calls run outside any transaction; the writes alone
+        (save_form to save_related) share one, opened in save_form and committed in save_related."""
+        if request.method != "POST":
+            card = self.get_object(request, unquote(object_id)) if object_id else None
+            if card is not None and (notice := sync.pause_notice(card)):
+                messages.warning(request, notice)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with ExitStack() as writes:  # rolled back if anything raises before save_related committed it
+            request.canopy_card_writes = writes
+            return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def save_form(self, request, form, change):
+        if writes := getattr(request, "canopy_card_writes", None):
+            writes.enter_context(transaction.atomic(using=router.db_for_write(self.model)))
+        return super().save_form(request, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if writes := getattr(request, "canopy_card_writes", None):
+            writes.close()  # commit
 
     # --- list columns -------------------------------------------------------------------------
     @admin.display(description="integration")
@@ -295,7 +325,9 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
         return redirect(f"{url}?store={store.pk}&vendor={vendor}&kind={CardKind.ECOMMERCE}")
 
     def open_loyalty_view(self, request):
-        company_id = request.user.company_id or request.GET.get("company")
+        company_id = request.user.company_id or request.GET.get("company", "")
+        if not str(company_id).isdigit() or int(company_id) > 2**31:
+            return redirect("admin:integrations_integrationcard_changelist")  # no such company
         card = IntegrationCard.objects.filter(company_id=company_id, kind=CardKind.LOYALTY).first()
         if card is not None:
             return redirect("admin:integrations_integrationcard_change", card.pk)

@@ -119,6 +119,8 @@ class SyncRunAdmin(CompanyScopedAdmin):
 
     def progress_view(self, request, pk):
         run = get_object_or_404(self.get_queryset(request), pk=pk)
+        if run.is_active and sync.reap_stale_runs(run.card):  # its worker died: say so, the Sync button is back
+            run.refresh_from_db()
         from .api.runs import SyncRunSerializer
 
         data = SyncRunSerializer(run).data

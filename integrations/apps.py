@@ -14,7 +14,11 @@ class IntegrationsConfig(AppConfig):
         post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="canopy-dispatch-schedule")
 
 
-def _ensure_schedule(sender, **kwargs) -> None:
+def _ensure_schedule(sender, using: str = "default", **kwargs) -> None:
+    from django.db import router
+    from django_q.models import Schedule
+
     from .sync import ensure_dispatch_schedule
 
-    ensure_dispatch_schedule()
+    if router.allow_migrate_model(using, Schedule):  # not when migrating the sandbox POS's own database
+        ensure_dispatch_schedule()

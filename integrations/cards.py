@@ -17,7 +17,7 @@ from .pos.registry import HIDDEN_FIELDS
 
 # Columns whose changes are not settings: bookkeeping the card keeps about itself.
 UNTRACKED = {"id", "created_at", "updated_at", "last_test_ok", "last_test_message", "last_tested_at",
-             "connected_at", "sync_personas_since", "next_sync_at"}
+             "connected_at", "sync_personas_since", "next_sync_at", "failed_syncs_in_a_row", "sync_paused_at"}
 
 
 def show_secret(name: str, value: str | None) -> str:
@@ -91,9 +91,10 @@ def save_card(card: IntegrationCard, user, before: dict[str, Any] | None = None)
         card.sync_personas_since = timezone.now()
     elif not card.sync_personas:
         card.sync_personas_since = None
-    from .sync import schedule_card
+    from .sync import resume_schedule, schedule_card
 
     schedule_card(card, enabled_before=bool(before.get("enabled")))
+    resume_schedule(card)  # someone looked at the card: a paused schedule runs again
     card.save()
     return record_changes(card, before, user)
 
@@ -165,10 +166,10 @@ def _test_loyalty_credentials(card: IntegrationCard) -> ConnectionResult:
     return ConnectionResult(ok, " ".join(lines), details)
 
 
-@transaction.atomic
 def connect_loyalty_card(card: IntegrationCard, user) -> ConnectionResult:
     """Connect (L4, L5): needs the age-compliance checkbox and working credentials; then the card is
-    enabled and its first pull is due at once."""
+    enabled and its first pull is due at once. The test runs outside any transaction: none may wait on
+    the POS (on SQLite it would hold every other writer back)."""
     if not card.age_compliance_confirmed:
         return ConnectionResult(False, 'Tick "All users are age compliant with my industry" before Connect.')
     result = test_connection(card)
@@ -177,7 +178,7 @@ def connect_loyalty_card(card: IntegrationCard, user) -> ConnectionResult:
     before = snapshot(card)
     card.enabled = True
     card.connected_at = timezone.now()
-    save_card(card, user, before=before)
+    save_card(card, user, before=before)  # one transaction of its own
     return ConnectionResult(True, "Connected: pulling data now. " + result.message, result.details)
 
 

@@ -70,11 +70,15 @@ def _demo_cards(base_url: str) -> None:
             for name, value in wiring["credentials"].items():
                 setattr(card, name, value)
             cards.save_card(card, None)
+        else:
+            _repoint(card, wiring["base_url"])
     # The company's Dutchie marketing + loyalty card: two credentials, one mapped (L9), one not (L27).
     company = Company.objects.get(name="Green Leaf Dispensaries")
     loyalty = IntegrationCard.objects.filter(company=company, kind="loyalty").first()
-    if loyalty is None:
-        denver = _sandbox_location("Green Leaf Denver (sandbox)", "dutchie", 300, 11)
+    denver = _sandbox_location("Green Leaf Denver (sandbox)", "dutchie", 300, 11)
+    if loyalty is not None:
+        _repoint(loyalty, sandbox.describe(denver, base_url)["base_url"])
+    else:
         loyalty = IntegrationCard(company=company, vendor="dutchie", kind="loyalty", age_compliance_confirmed=True,
                                   api_endpoint=sandbox.describe(denver, base_url)["base_url"])
         cards.save_card(loyalty, None)
@@ -84,6 +88,15 @@ def _demo_cards(base_url: str) -> None:
                                          api_key=_sandbox_location("Green Leaf Boulder medical (sandbox)",
                                                                    "dutchie", 50, 14).api_key)
         RetailStore.objects.filter(name="Green Leaf Denver").update(loyalty_credential=mapped)
+
+
+def _repoint(card: IntegrationCard, endpoint: str) -> None:
+    """A demo card still wired to the sandbox follows the address the site is served at now (`make run
+    PORT=...`); one someone pointed at a real POS is left alone."""
+    if "/sandbox/" in (card.api_endpoint or "") and card.api_endpoint != endpoint:
+        before = cards.snapshot(card)
+        card.api_endpoint = endpoint
+        cards.save_card(card, None, before=before)
 
 
 @transaction.atomic

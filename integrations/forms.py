@@ -132,6 +132,14 @@ class IntegrationCardForm(forms.ModelForm):
             if name in self.fields and getattr(self.instance, name, "") and not typed:
                 self.add_error(name, "The API endpoint changed: enter this again (a stored secret is never sent "
                                      "to a new address).")
+        # The loyalty card's keys are its credentials (one per location): each must be typed again too.
+        stored = set(self.instance.credentials.values_list("pk", flat=True))
+        retyped = {int(self.data[key]) for key in self.data if key.startswith("credentials-") and key.endswith("-id")
+                   and str(self.data[key]).isdigit()
+                   and (self.data.get(key[:-3] + "-api_key") or "").strip()}
+        if stored - retyped:
+            self.add_error("api_endpoint", "The API endpoint changed: enter every location's API key again below "
+                                           "(a stored key is never sent to a new address).")
 
     def _vendor(self) -> str:
         return self.cleaned_data.get("vendor") or self.instance.vendor

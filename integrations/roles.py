@@ -106,6 +106,11 @@ def sync_roles(apps=global_apps) -> None:
         group.permissions.set(wanted)
 
 
-def sync_roles_after_migrate(sender, **kwargs) -> None:
-    # Runs after each app's permissions were created (auth's own post_migrate handler runs first).
-    sync_roles()
+def sync_roles_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    # Runs after each app's permissions were created (auth's own post_migrate handler runs first); not
+    # when migrating a database without them (the sandbox POS's own).
+    from django.contrib.auth.models import Group
+    from django.db import router
+
+    if router.allow_migrate_model(using, Group):
+        sync_roles()

@@ -5,12 +5,13 @@ never overwrites another field. One stream of one card never runs twice at once:
 constraint on active runs makes a second request join the running one.
 """
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 FREQUENCIES = {"10m": timedelta(minutes=10), "15m": timedelta(minutes=15), "hourly": timedelta(hours=1),
                "daily": timedelta(days=1)}
 DISPATCH_SCHEDULE = "canopy: dispatch due syncs"
+# Failed runs in a row (dry runs aside) after which a card's schedule pauses until someone acts.
+PAUSE_AFTER_FAILURES = 3
 
 
 class RunReporter:
@@ -68,12 +71,54 @@ class RunReporter:
         SyncRun.objects.filter(pk=self.run.pk).update(**fields)
 
 
+class Heartbeat:
+    """While a run works, a thread of its own writes its heartbeat every SYNC_HEARTBEAT_SECONDS: the
+    reaper then tells a run whose worker died (silent) from one on a long page (a fetch may take
+    minutes before its first page). It stops beating once the run is no longer running (reaped)."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Heartbeat":
+        # Inside a transaction (a test's), another connection would not even see the run.
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._beat, name=f"sync-run-{self.run_id}-heartbeat",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.SYNC_HEARTBEAT_SECONDS):
+                try:
+                    running = SyncRun.objects.filter(pk=self.run_id, status=SyncRun.Status.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except DatabaseError:  # a busy database: the next beat tries again
+                    logger.warning("Sync run %s: could not write its heartbeat", self.run_id, exc_info=True)
+                    continue
+                if not running:
+                    return
+        finally:
+            connection.close()  # this thread's own connection
+
+
 def enqueue_sync(card: IntegrationCard, stream: str = "inventory", trigger: str = SyncRun.Trigger.BUTTON,
                  user=None, dry_run: bool = False) -> tuple[SyncRun, bool]:
     """Queue a run at once (never sync inside a request). Returns (run, joined): joined is True when
-    a run of this stream of this card was already queued or running and the request joined it."""
+    a run of this stream of this card was already queued or running and the request joined it. A run
+    someone asked for (not the schedule's) resumes a paused schedule."""
     get_runner(stream)  # an unknown stream is a programming error, not a queued failure
     reap_stale_runs(card)
+    if trigger != SyncRun.Trigger.SCHEDULE and not dry_run and IntegrationCard.objects.filter(
+            pk=card.pk, sync_paused_at__isnull=False).update(failed_syncs_in_a_row=0, sync_paused_at=None):
+        resume_schedule(card)
     active = SyncRun.objects.filter(card=card, stream=stream, dry_run=dry_run, status__in=SyncRun.ACTIVE).first()
     if active is not None:
         return active, True
@@ -91,8 +136,15 @@ def enqueue_sync(card: IntegrationCard, stream: str = "inventory", trigger: str 
 def _send_to_queue(run_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("integrations.tasks.run_sync_task", run_id, task_name=f"sync-run-{run_id}",
-               group="canopy-syncs")
+    try:
+        async_task("integrations.tasks.run_sync_task", run_id, task_name=f"sync-run-{run_id}",
+                   group="canopy-syncs")
+    except Exception:  # noqa: BLE001 - a run the queue never got must not stay "queued" for half an hour
+        logger.exception("Sync run %s could not be queued", run_id)
+        SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+            status=SyncRun.Status.FAILED, finished_at=timezone.now(), error_category="not_queued",
+            message="Canopy could not hand this sync to its task queue.",
+            fix="Press Sync again in a minute; if it keeps happening, check that the task queue is running.")
 
 
 def execute_run(run_id: int) -> SyncRun:
@@ -107,7 +159,8 @@ def execute_run(run_id: int) -> SyncRun:
     reporter = RunReporter(run)
     fields: dict = {}
     try:
-        outcome = get_runner(run.stream)(run, reporter) or StreamOutcome()
+        with Heartbeat(run.pk):
+            outcome = get_runner(run.stream)(run, reporter) or StreamOutcome()
         run.refresh_from_db()
         if outcome.category:
             status = SyncRun.Status.PARTIAL
@@ -126,11 +179,14 @@ def execute_run(run_id: int) -> SyncRun:
                   "fix": "Try again; if it happens again, send this run's number to Canopy support."}
     SyncRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), progress_message="Done", **fields)
     run.refresh_from_db()
+    if not run.dry_run:
+        _count_outcome(run.card_id, failed=run.status == SyncRun.Status.FAILED)
     return run
 
 
 def reap_stale_runs(card: IntegrationCard | None = None) -> int:
-    """Mark runs whose worker died as failed, so the next run starts cleanly."""
+    """Mark runs whose worker died (no heartbeat for SYNC_STALE_AFTER_SECONDS) as failed, so the card
+    can sync again. Asked on every Sync, progress poll and dispatch: it only writes when it finds one."""
     now = timezone.now()
     stale_running = now - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
     stale_queued = now - timedelta(seconds=settings.Q_CLUSTER["retry"])
@@ -139,10 +195,46 @@ def reap_stale_runs(card: IntegrationCard | None = None) -> int:
         runs = runs.filter(card=card)
     dead = runs.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=stale_running) | runs.filter(
         status=SyncRun.Status.QUEUED, queued_at__lt=stale_queued)
-    return dead.update(
+    found = list(dead.values_list("pk", "card_id", "dry_run"))
+    if not found:
+        return 0
+    reaped = SyncRun.objects.filter(pk__in=[pk for pk, _, _ in found], status__in=SyncRun.ACTIVE).update(
         status=SyncRun.Status.FAILED, finished_at=now, error_category="worker_lost",
         message="The worker running this sync stopped (a restart or a crash) before it finished.",
         fix="Nothing to do: the next sync starts cleanly and picks up every change.")
+    for _, card_id, dry_run in found:
+        if not dry_run:
+            _count_outcome(card_id, failed=True)
+    return reaped
+
+
+def _count_outcome(card_id: int, *, failed: bool) -> None:
+    """Failures in a row per card: the PAUSE_AFTER_FAILURES-th pauses its schedule; a success resets."""
+    cards = IntegrationCard.objects.filter(pk=card_id)
+    if not failed:
+        cards.filter(failed_syncs_in_a_row__gt=0).update(failed_syncs_in_a_row=0)
+        return
+    cards.update(failed_syncs_in_a_row=F("failed_syncs_in_a_row") + 1)
+    if cards.filter(failed_syncs_in_a_row__gte=PAUSE_AFTER_FAILURES, sync_paused_at__isnull=True).update(
+            sync_paused_at=timezone.now()):
+        logger.warning("Card %s failed %s syncs in a row: its schedule is paused.", card_id, PAUSE_AFTER_FAILURES)
+
+
+def resume_schedule(card: IntegrationCard) -> None:
+    """Someone saved the card or pressed Sync: the schedule runs again (the count starts over). Sets the
+    instance's fields; the caller saves them."""
+    card.failed_syncs_in_a_row = 0
+    card.sync_paused_at = None
+
+
+def pause_notice(card: IntegrationCard) -> str:
+    """What the card's page says while its schedule is paused ("" when it is not)."""
+    if card.sync_paused_at is None:
+        return ""
+    last = card.sync_runs.filter(status=SyncRun.Status.FAILED, dry_run=False).order_by("-id").first()
+    why = f" The last one said: {last.message}" if last and last.message else ""
+    return (f"Scheduled syncs of this card are paused: its last {card.failed_syncs_in_a_row} syncs failed in a "
+            f"row.{why} Fix the cause, then save the card or press Sync to resume them.")
 
 
 def schedule_card(card: IntegrationCard, *, enabled_before: bool) -> None:
@@ -160,7 +252,8 @@ def dispatch_due_syncs() -> list[int]:
     reap_stale_runs()
     now = timezone.now()
     queued = []
-    due = IntegrationCard.objects.filter(enabled=True, next_sync_at__lte=now).select_related("store")
+    due = IntegrationCard.objects.filter(enabled=True, next_sync_at__lte=now, sync_paused_at__isnull=True
+                                         ).select_related("store")
     for card in due:
         interval = FREQUENCIES.get(card.sync_frequency)
         for stream in streams_for(card.kind):

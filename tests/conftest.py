@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import requests
 from rest_framework.test import APIClient
@@ -8,6 +10,33 @@ from integrations.sandbox import services
 from integrations.sandbox.faults import rate_counter
 
 from .factories import PASSWORD, CompanyFactory, IntegrationCardFactory, RetailStoreFactory, UserFactory
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the database may use all of them: the sandbox POS has its own on SQLite
+    (settings.DATABASES["sandbox"]), and pytest-django gives a test only "default" unless told."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        args, kwargs = (marker.args, marker.kwargs) if marker else ((), {})
+        if len(args) < 3 and kwargs.get("databases") is None:  # a test that names its databases keeps them
+            item.add_marker(pytest.mark.django_db(*args, **{**kwargs, "databases": "__all__"}), append=False)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A test database file left by a crashed run may have left its WAL beside it: a new file of the same
+    name must not pick that log up."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        name = db.get("TEST", {}).get("NAME")
+        if db["ENGINE"] == "django.db.backends.sqlite3" and name:
+            for leftover in (Path(f"{name}-wal"), Path(f"{name}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture

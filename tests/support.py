@@ -1,6 +1,12 @@
 """Helpers shared by test modules (fixtures live in conftest.py): ports, a sync run to its end, the test
-database's URL for tests that start other processes."""
+database's URL and a real task cluster for tests that start other processes."""
+import os
+import signal
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -8,6 +14,8 @@ from django.db import connection
 
 from integrations import sync
 from integrations.models import SyncRun
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def database_url_of_test_db() -> str:
@@ -43,3 +51,26 @@ def run_sync(card, **options) -> SyncRun:
     run = sync.execute_run(sync.enqueue_sync(card, **options)[0].pk)
     assert run.status in ("succeeded", "partial"), run.message
     return run
+
+
+@contextmanager
+def qcluster(**env_overrides: str) -> Iterator[subprocess.Popen]:
+    """A real `qcluster` on the embedded ORM broker against the test database, in a process group of its
+    own (stopped with everything it started)."""
+    env = {**os.environ, "DATABASE_URL": database_url_of_test_db(), **env_overrides}
+    env.pop("REDIS_URL", None)
+    cluster = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield cluster
+    finally:
+        cluster.terminate()
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(cluster.pid, signal.SIGKILL)  # whatever it left behind
+        except ProcessLookupError:
+            pass
+        cluster.wait()

@@ -231,3 +231,39 @@ def test_secrets_never_reach_a_sync_run_or_its_logs(wired, vendor, caplog, setti
     for secret in _secrets(card):
         assert secret not in caplog.text
         assert all(secret not in text for text in stored)
+
+
+def test_a_loyalty_cards_location_keys_never_go_to_a_new_endpoint(db, client, api_client_for, listener, staff_a,
+                                                                   company_a):
+    url, seen = listener
+    loyalty = IntegrationCard.objects.create(company=company_a, vendor="dutchie", kind="loyalty",
+                                             age_compliance_confirmed=True)
+    credential = LoyaltyCredential.objects.create(card=loyalty, store_name="Acme rec", api_key="loyalty-key-5678")
+    api = api_client_for(staff_a)
+    answer = api.patch(f"/api/v1/cards/{loyalty.pk}/", {"api_endpoint": url, "save_anyway": True}, format="json")
+    assert answer.status_code == 400 and "never sent to a new address" in answer.content.decode()
+    client.force_login(staff_a)
+    form = {"api_endpoint": url, "sync_frequency": "10m", "direction": "pos_to_canopy", "category_mapping": "{}",
+            "lab_unit_mapping": "{}", "kiosk_order_source": "express", "age_compliance_confirmed": "on",
+            "credentials-TOTAL_FORMS": "1", "credentials-INITIAL_FORMS": "1", "credentials-0-id": str(credential.pk),
+            "credentials-0-card": str(loyalty.pk), "credentials-0-store_name": "Acme rec",
+            "credentials-0-api_key": "", "credentials-0-state": "", "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0"}
+    refused = client.post(f"/admin/integrations/integrationcard/{loyalty.pk}/change/", form)
+    assert refused.status_code == 200 and "enter every location" in refused.content.decode()
+    api.post(f"/api/v1/cards/{loyalty.pk}/test-connection/")
+    loyalty.refresh_from_db()
+    assert loyalty.api_endpoint != url and seen == []
+
+
+@pytest.mark.parametrize("company", ["abc", "99999999999999999999"])
+def test_open_loyalty_with_a_bad_company_is_no_500(db, client, specialist, company):
+    client.force_login(specialist)
+    answer = client.get(f"/admin/integrations/integrationcard/open-loyalty/?company={company}")
+    assert answer.status_code == 302
+
+
+def test_sandbox_change_data_of_a_missing_location_is_404(db, client, specialist):
+    client.force_login(specialist)
+    answer = client.post("/admin/sandbox/sandboxlocation/999999/change-data/", {"action": "prices"})
+    assert answer.status_code == 404

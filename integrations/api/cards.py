@@ -143,6 +143,10 @@ class IntegrationCardSerializer(serializers.ModelSerializer):
         if instance is not None and "api_endpoint" in attrs and (attrs["api_endpoint"] or "") != (
                 instance.api_endpoint or ""):
             # A stored secret is only ever sent to the address it was saved for (never tested against a new one).
+            if instance.credentials.exists():
+                raise serializers.ValidationError({"api_endpoint": "This card holds location keys, and a stored key "
+                                                   "is never sent to a new address: remove its credentials, change "
+                                                   "the endpoint, then add them again."})
             sent = card.spec.kinds[kind].credentials if kind in card.spec.kinds else ()
             missing = [n for n in SECRET_FIELDS & set(sent) if getattr(instance, n, "") and not credentials_in.get(n)]
             if missing:

@@ -196,6 +196,10 @@ class IntegrationCard(TypedDatesModel):
 
     # When the schedule dispatcher next syncs this card (C2, R7); empty while the card is disabled.
     next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    # Syncs that failed one after the other; at integrations.sync.PAUSE_AFTER_FAILURES the schedule
+    # pauses (the same failure must not be re-queued forever) until the card is saved or Sync pressed.
+    failed_syncs_in_a_row = models.PositiveSmallIntegerField(default=0, editable=False)
+    sync_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # --- last Test Connection (R2) -----------------------------------------------------------
     last_test_ok = models.BooleanField(null=True, editable=False)

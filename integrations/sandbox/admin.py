@@ -3,7 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -77,7 +77,15 @@ class SandboxLocationAdmin(admin.ModelAdmin):
     def wiring(self, obj: SandboxLocation) -> str:
         import json
 
-        return json.dumps(services.describe(obj, "http://127.0.0.1:8000"), indent=2)
+        # The address this page was served at (get_object), so the settings work on any port.
+        served_at = getattr(obj, "served_at", "http://127.0.0.1:8000")
+        return json.dumps(services.describe(obj, served_at), indent=2)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.served_at = request.build_absolute_uri("/").rstrip("/")
+        return obj
 
     def get_urls(self):
         return [
@@ -109,7 +117,7 @@ class SandboxLocationAdmin(admin.ModelAdmin):
     def change_data_view(self, request, pk):
         if request.method != "POST" or not self.has_change_permission(request):
             return redirect("admin:sandbox_sandboxlocation_change", pk)
-        location = SandboxLocation.objects.get(pk=pk)
+        location = get_object_or_404(SandboxLocation, pk=pk)
         form = ChangeForm(request.POST)
         if not form.is_valid():
             self.message_user(request, f"Not changed: {form.errors.as_text()}", messages.ERROR)

@@ -1,20 +1,33 @@
 """Create sandbox locations and switch their changes and faults on (from the admin, commands and tests)."""
+import functools
 import json
 import random
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from . import generate
 from .models import Fault, RecordKind, SandboxLocation, SandboxRecord, Vendor
+from .router import sandbox_db
 from .vendors.base import Row, SandboxVendor
 
 BATCH = 2000
 # SandboxLocation.seed is an integer column: PostgreSQL's integer is 32-bit.
 MAX_SEED = 2_147_483_647
+
+
+def _atomic(func: Callable) -> Callable:
+    """transaction.atomic on the sandbox's own database (the default one's would not cover its writes)."""
+
+    @functools.wraps(func)
+    def atomic(*args, **kwargs):
+        with transaction.atomic(using=sandbox_db()):
+            return func(*args, **kwargs)
+
+    return atomic
 
 
 def vendor_for(vendor: str) -> SandboxVendor:
@@ -34,6 +47,7 @@ def _insert_rows(location: SandboxLocation, kind: str, rows) -> int:
     location is written once and read many times, so it takes the fast path."""
     rows = iter(rows)
     table = SandboxRecord._meta.db_table
+    connection = connections[sandbox_db()]
     ops = connection.ops
     total = 0
     with connection.cursor() as cursor:
@@ -64,7 +78,7 @@ def _product_rows(vendor: SandboxVendor, location: SandboxLocation, start: int, 
         yield row
 
 
-@transaction.atomic
+@_atomic
 def create_location(vendor: str, name: str = "", products: int = 50, seed: int = 1,
                     customers: int | None = None) -> SandboxLocation:
     """A new sandbox location with a generated catalogue, customers and sales (deterministic by seed)."""
@@ -110,7 +124,7 @@ def _pick(location: SandboxLocation, fraction: float, seed: int, count: int | No
     return list(SandboxRecord.objects.filter(pk__in=chosen))
 
 
-@transaction.atomic
+@_atomic
 def change_prices(location: SandboxLocation, fraction: float = 0.05, factor: float = 1.1,
                   seed: int = 0) -> int:
     """Raise (or lower) the prices of a share of the products; returns how many changed."""
@@ -124,7 +138,7 @@ def change_prices(location: SandboxLocation, fraction: float = 0.05, factor: flo
     return len(records)
 
 
-@transaction.atomic
+@_atomic
 def change_quantities(location: SandboxLocation, fraction: float = 0.05, quantity: float | None = None,
                       seed: int = 0) -> int:
     """Set a share of the products to `quantity` (or a new random one); returns how many changed."""
@@ -140,7 +154,7 @@ def change_quantities(location: SandboxLocation, fraction: float = 0.05, quantit
     return len(records)
 
 
-@transaction.atomic
+@_atomic
 def add_products(location: SandboxLocation, count: int) -> int:
     """Append `count` new products to the feed (the catalogue continues the same seed)."""
     impl, now = vendor_for(location.vendor), timezone.now()
@@ -152,7 +166,7 @@ def add_products(location: SandboxLocation, count: int) -> int:
     return _insert_rows(location, RecordKind.PRODUCT, rows)
 
 
-@transaction.atomic
+@_atomic
 def delete_products(location: SandboxLocation, count: int, seed: int = 0) -> list[str]:
     """Drop `count` products out of the feed, as the POS does when one is deleted or deactivated."""
     records = _pick(location, 0, seed, count=count)
@@ -160,7 +174,7 @@ def delete_products(location: SandboxLocation, count: int, seed: int = 0) -> lis
     return [r.external_id for r in records]
 
 
-@transaction.atomic
+@_atomic
 def advance_order(location: SandboxLocation, order_id: str) -> str:
     """Move a pushed order one status on (Dutchie's Notify, Flowhub ready, Alleaves statuses)."""
     record = SandboxRecord.objects.select_for_update().get(location=location, kind=RecordKind.ORDER,

@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 
 from ..models import IntegrationCard, SyncRun
+from ..sync import reap_stale_runs
 from ..tenancy import scope_to_company
 
 register = template.Library()
@@ -21,6 +22,7 @@ def sync_panel(context):
     request = context["request"]
     cards = list(scope_to_company(IntegrationCard.objects.filter(kind="ecommerce").select_related("store"),
                                   request.user, "company").order_by("store__name", "vendor"))
+    reap_stale_runs()  # a run whose worker died shows as failed, not running forever
     last = _last_runs(cards)
     return {
         "cards": [{"card": c, "last": last.get(c.pk)} for c in cards],

@@ -20,17 +20,18 @@ PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", "100000"))
 
 def main() -> None:
     django.setup()
-    from django.db import connection
+    from django.db import connection, connections
     from django.test.client import Client
-    from django.test.utils import setup_test_environment
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
 
     from integrations.sandbox import services
     from integrations.sandbox.models import SandboxLocation
+    from integrations.sandbox.router import sandbox_db
 
     setup_test_environment()
-    creation = connection.creation
-    old_name = connection.settings_dict["NAME"]
-    test_name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    # Every database (on SQLite the sandbox POS has its own), as the tests create them.
+    databases = setup_databases(verbosity=0, interactive=False)
+    test_name = connections[sandbox_db()].settings_dict["NAME"]
     engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     rows = []
     try:
@@ -47,7 +48,7 @@ def main() -> None:
                   f"serve the feed: {served:5.1f} s ({size / 1e6:,.0f} MB)", flush=True)
             SandboxLocation.objects.filter(pk=location.pk).delete()
     finally:
-        creation.destroy_test_db(old_name, verbosity=0)
+        teardown_databases(databases, verbosity=0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the benchmark process: {peak:.0f} MB (test database {test_name})")
     _write(engine, rows, peak)

@@ -1,0 +1,1 @@
+"""The security probe's classes (run by tests/benchmarks/probe_security.py)."""

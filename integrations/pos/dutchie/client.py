@@ -168,6 +168,9 @@ class DutchieClient(PosClient):
             while batch := list(itertools.islice(products, self.details_batch)):
                 read = []  # per product of the batch: a KnownRecord, or (id, digest, its items)
                 for pos_id, packages in batch:
+                    if pos_id not in changed and (held := spool.held(pos_id)) is not None:
+                        read.append(KnownRecord(spool.digest(packages[0]), held))  # known as its lone package
+                        continue
                     digest = combined_digest(spool.digest(package) for package in packages)
                     if pos_id in changed:
                         digest = digest_of(digest.encode() + orjson.dumps(details[pos_id], option=orjson.OPT_SORT_KEYS))

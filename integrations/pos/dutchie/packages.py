@@ -130,6 +130,9 @@ class PackageSpool:
         self._digests = bytearray()  # package -> its digest, DIGEST_SIZE raw bytes
         # product id -> its one package, or a list of them (most products have one).
         self._products: dict[str | int, int | list[int]] = {}
+        # product id -> what the caller's `known` answered for its one package, while it has only that one:
+        # pass 2 then needs neither its digest nor a second question (an unchanged resync, item by item).
+        self._held: dict[str | int, Any] = {}
         self._unnamed = 0
 
     def __enter__(self) -> "PackageSpool":
@@ -140,7 +143,7 @@ class PackageSpool:
 
     def close(self) -> None:
         self._file.close()
-        self._products, self._ends, self._digests = {}, array.array("q"), bytearray()
+        self._products, self._held, self._ends, self._digests = {}, {}, array.array("q"), bytearray()
 
     def __len__(self) -> int:
         return len(self._products)
@@ -169,15 +172,24 @@ class PackageSpool:
         held = self._products.get(key)
         if held is None:
             self._products[key] = package
+            if record.known:
+                self._held[key] = record.value
         elif isinstance(held, list):
             held.append(package)
         else:
             self._products[key] = [held, package]
+            self._held.pop(key, None)
 
     def products(self) -> Iterator[tuple[str, list[int]]]:
         """(product id, its packages) in the order first seen; "" for an item without a product id."""
         for key, held in self._products.items():
             yield (key if isinstance(key, str) else ""), (held if isinstance(held, list) else [held])
+
+    def held(self, pos_id: str) -> Any:
+        """What the caller's `known` answered for the product's package, when it has that one only (None
+        otherwise): the product is then exactly as written, unless its details changed (the caller's to
+        check)."""
+        return self._held.get(pos_id)
 
     def digest(self, package: int) -> str:
         """The digest of the package's bytes as sent (jsonstream's)."""

@@ -33,6 +33,7 @@ from ..jsonstream import JsonRecord, digest_of
 from ..records import PosProduct
 
 DIGEST_SIZE = 16  # jsonstream's digests: xxh3-128, 32 hex digits
+SPOOL_BLOCK = 1 << 20
 _PRODUCT_ID_KEY = b'"productId":'
 _PRODUCT_ID = re.compile(rb'"productId":(\d+)[,}]')
 # Ours, beside the item in PosProduct.raw: every package counted, for the product page's explanation (X3).
@@ -124,8 +125,11 @@ class PackageSpool:
     item). Items without a product id are kept one by one (never merged together); catalog reports them."""
 
     def __init__(self):
-        # On disk from the first byte: a feed of 100 MB and more must not sit in memory.
+        # On disk: a feed of 100 MB and more must not sit in memory. Written a block at a time (an item at a
+        # time, the file's own small buffer made a write call of every other item).
         self._file = tempfile.TemporaryFile()
+        self._block = bytearray()
+        self._end = 0
         self._ends = array.array("q")  # package -> where its bytes end (the previous one's end is its start)
         self._digests = bytearray()  # package -> its digest, DIGEST_SIZE raw bytes
         # product id -> its one package, or a list of them (most products have one).
@@ -143,7 +147,8 @@ class PackageSpool:
 
     def close(self) -> None:
         self._file.close()
-        self._products, self._held, self._ends, self._digests = {}, {}, array.array("q"), bytearray()
+        self._products, self._held, self._ends, self._digests, self._block = {}, {}, array.array("q"), bytearray(), \
+            bytearray()
 
     def __len__(self) -> int:
         return len(self._products)
@@ -165,9 +170,13 @@ class PackageSpool:
             self._unnamed += 1
             key = self._unnamed
         data = record.data if record.data is not None else orjson.dumps(record.value)
-        self._file.write(data)
+        self._block += data
+        if len(self._block) >= SPOOL_BLOCK:
+            self._file.write(self._block)
+            self._block.clear()
         package = len(self._ends)
-        self._ends.append((self._ends[-1] if package else 0) + len(data))
+        self._end += len(data)
+        self._ends.append(self._end)
         self._digests += bytes.fromhex(record.digest)
         held = self._products.get(key)
         if held is None:
@@ -200,6 +209,9 @@ class PackageSpool:
         item lacked both the first key and a productId (it was cut with the one before it): then each,
         as jsonstream would have read them (by_product sorts them out). Bytes that do not parse at all are
         a broken answer, as jsonstream would have said."""
+        if self._block:  # pass 1 is over: the last block to the file
+            self._file.write(self._block)
+            self._block.clear()
         start = self._ends[package - 1] if package else 0
         self._file.seek(start)
         data = self._file.read(self._ends[package] - start)

@@ -14,6 +14,8 @@ Rules applied here (REQUIREMENTS.md):
 - A5 with price sync off, existing products keep their prices; new products get the POS's.
 - C8 fields the card does not sync are not overwritten on existing products.
 - X2 a dry run computes every count and entry and writes nothing.
+- A product whose category mapping did not recognise goes on the menu under "Uncategorised" (flagged and
+  opened for review) until a mapping decides it.
 """
 import gc
 import hashlib
@@ -41,6 +43,7 @@ from catalog.duplicates import (
     _Problem,
 )
 from catalog.ingest_sql import upsert_products
+from catalog.mapping.categories import UNCATEGORISED
 from catalog.mapping.types import MappedProduct
 from catalog.models import FIELD_COLUMNS, Product, ReviewItem
 
@@ -258,6 +261,10 @@ class Ingestor(DuplicateSkus):
         failed = list(failed)
         for product in mapped:
             pos_id = product.pos_product_id
+            if not product.category:
+                # Mapping recognised no category: on the menu under UNCATEGORISED, visible and filterable,
+                # until a mapping decides it (flagged products are mapped again on every run).
+                product.category = UNCATEGORISED
             if not pos_id or len(pos_id) > POS_ID_LENGTH:
                 failed.append(((pos_id or "")[:POS_ID_LENGTH], product.product_name,
                                f"The POS product ID is empty or longer than {POS_ID_LENGTH} characters."))
@@ -371,7 +378,8 @@ class Ingestor(DuplicateSkus):
         return True
 
     def _flag_problem(self, product: MappedProduct) -> _Problem:
-        kind = ReviewItem.Kind.UNKNOWN_CATEGORY if not product.category else ReviewItem.Kind.MALFORMED
+        unknown = product.category in ("", UNCATEGORISED)
+        kind = ReviewItem.Kind.UNKNOWN_CATEGORY if unknown else ReviewItem.Kind.MALFORMED
         flags = "; ".join(map(str, product.flags))
         return _Problem(kind, product.pos_product_id[:200], flags,
                         [{"pos_id": product.pos_product_id, "name": product.product_name, "flags": product.flags}],

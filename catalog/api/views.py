@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from integrations.models import RetailStore
 from integrations.tenancy import scope_to_company
 
+from ..mapping.categories import UNCATEGORISED
 from ..models import Product, StorefrontKey
 from .auth import StorefrontKeyAuthentication
 from .serializers import MENU_COLUMNS, MenuProductSerializer
@@ -69,6 +70,8 @@ def parse_menu_params(params) -> dict:
         value = params.get(name, "").strip()
         if value:
             query[name] = value.lower() if name != "search" else value
+    if query.get("category") == "uncategorized":  # the US spelling of the menu's "Uncategorised"
+        query["category"] = UNCATEGORISED.lower()
     in_stock = params.get("in_stock", "").strip().lower()
     if in_stock:
         if in_stock not in TRUE | FALSE:
@@ -139,7 +142,9 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 QUERY_PARAMETERS = [
-    OpenApiParameter("category", str, description="Exact category, case-insensitive (e.g. flower)."),
+    OpenApiParameter("category", str, description=(
+        "Exact category, case-insensitive (e.g. flower). uncategorised: the products whose POS category no "
+        "mapping recognises yet.")),
     OpenApiParameter("subcategory", str, description="Exact subcategory, case-insensitive."),
     OpenApiParameter("in_stock", bool, description="true: only products with quantity_available > 0; "
                                                    "false: only those without."),

@@ -7,7 +7,8 @@ chain starts at the POS category):
   2. The built-in normaliser, tried on the candidates in F8 order: custom category, then type, then
      category (then Dutchie's masterCategory, kept in raw, when the store category says nothing).
 A candidate "has no result" (F8's words) when neither step recognises it, and the next one is tried.
-Nothing is guessed: a product none of whose candidates is recognised gets category "" and a flag.
+Nothing is guessed: a product none of whose candidates is recognised gets category "" and a flag, and goes
+on the menu under UNCATEGORISED (written so by catalog.ingest) until a mapping decides it.
 """
 import functools
 import re
@@ -16,6 +17,9 @@ from typing import Any
 from .strains import normalize_strain_type
 from .types import Decision, MappingSettings
 
+# Where the menu shows a product whose category no mapping recognises yet: visible, and filterable by a
+# manager (Menu > Products, the menu API's category filter), rather than a product with no category at all.
+UNCATEGORISED = "Uncategorised"
 CATEGORIES = ("Flower", "Pre-Rolls", "Vaporizers", "Concentrates", "Edibles", "Beverages", "Topicals",
               "Tinctures", "Accessories")
 # D6: weights of these are shown in milligrams.
@@ -150,7 +154,8 @@ def choose_category(pos, settings: MappingSettings) -> tuple[str, str, list[Deci
                                       text))
     if not category:
         tried = ", ".join(f"{label} {text!r}" for label, text in candidates) or "no category at all"
-        decisions.append(Decision("category", f"Unknown category ({tried}): left empty for review", ""))
+        decisions.append(Decision("category", f"Unknown category ({tried}): shown under {UNCATEGORISED!r} until a "
+                                              "POS custom mapping (C8) decides it", UNCATEGORISED))
     subcategory, rule = _subcategory(pos, settings, chosen_from)
     if rule:
         decisions.append(Decision("subcategory", rule, subcategory))

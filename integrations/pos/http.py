@@ -155,13 +155,15 @@ class PosHttp:
             yield record.value
 
     def iter_json_records(self, path: str, prefix: str = "item", *, method: str = "GET",
-                          known: Callable[[str], bool] | None = None, **kwargs: Any) -> Iterator[JsonRecord]:
+                          known: Callable[[str], bool] | None = None,
+                          trusted: Callable[[bytes], Any] | None = None, **kwargs: Any) -> Iterator[JsonRecord]:
         """iter_json_array's items as JsonRecords: each with the digest of its bytes as sent, and left
-        unparsed (value None, known True) when `known(digest)` says the caller already holds it."""
+        unparsed (value None, known True) when `known(digest)` says the caller already holds it, or
+        (with their bytes, vouched True) when `trusted(bytes)` vouches for them (jsonstream.iter_records)."""
         method = method.upper()
         response = self.request(method, path, stream=True, **kwargs)
         try:
-            yield from jsonstream.iter_records(response.iter_content(jsonstream.CHUNK), known, prefix)
+            yield from jsonstream.iter_records(response.iter_content(jsonstream.CHUNK), known, prefix, trusted)
         except ijson.IncompleteJSONError as error:
             # The yajl backends raise IncompleteJSONError for every parse error: only "premature EOF"
             # (yajl) or "Incomplete JSON content" (python backend) means the body was cut short.

@@ -8,7 +8,11 @@ before parsing, so a caller that already holds a record exactly as sent (`known(
 unparsed: an unchanged resync parses nothing.
 
 A cut is only trusted once its record parses (a `},{"key":` inside a string leaves an unterminated
-string, never a valid record), and a known digest was a parsed record's. Anything else (whitespace
+string, never a valid record), and a known digest was a parsed record's. A caller that needs a record's
+bytes rather than its value (to keep them for later: Dutchie's packages, grouped by product across the
+whole feed) passes `trusted(piece)`: a piece it vouches for is handed over unparsed, with what `trusted`
+answered; the caller then parses it itself, and must treat a piece that does not parse as a broken answer.
+Anything else (whitespace
 between records, an answer that is not an array, a record too large, a record that does not parse, an
 answer cut short) hands the rest of the stream to ijson, which streams any JSON and says precisely what
 is wrong; those records' digests are of their re-serialised values.
@@ -30,11 +34,15 @@ _WHITESPACE = b" \t\r\n"
 @dataclass(slots=True)
 class JsonRecord:
     """One element of the array: its digest and its value; or, when the caller knows it (`known(digest)`
-    answered something), what `known` answered as the value, and the record is not parsed."""
+    answered something), what `known` answered as the value, and the record is not parsed. With `trusted`,
+    every record's `data` holds its bytes (as sent; re-serialised for those ijson read), and `vouched` says
+    that `trusted` vouched for them: then `value` is what it answered, and the record was not parsed."""
 
     digest: str
     value: Any = None
     known: bool = False
+    data: bytes | None = None
+    vouched: bool = False
 
 
 def digest_of(data: bytes) -> str:
@@ -42,13 +50,14 @@ def digest_of(data: bytes) -> str:
 
 
 def iter_records(chunks: Iterable[bytes], known: Callable[[str], Any] | None = None,
-                 prefix: str = "item") -> Iterator[JsonRecord]:
+                 prefix: str = "item", trusted: Callable[[bytes], Any] | None = None) -> Iterator[JsonRecord]:
     """The elements of the JSON array read from `chunks` (bytes, in order). `prefix` is ijson's: "item"
     for a top-level array (the fast path), anything else (an enveloped array, "data.item") goes to ijson.
+    `trusted(piece)`: not None when the caller vouches that the piece is one whole record (see above).
     Raises ijson's errors (IncompleteJSONError, JSONError) for a body that is not (complete) JSON."""
     source = (chunk for chunk in chunks if chunk)  # an empty chunk is not the end
     if prefix != "item":
-        yield from _ijson_records(_Reader(b"", source), prefix, known)
+        yield from _ijson_records(_Reader(b"", source), prefix, known, trusted)
         return
     buf = b""
     for chunk in source:  # enough to see the first record's first key
@@ -57,17 +66,17 @@ def iter_records(chunks: Iterable[bytes], known: Callable[[str], Any] | None = N
             break
     start = len(buf) - len(buf.lstrip(_WHITESPACE))
     if buf[start:start + 1] != b"[":
-        yield from _ijson_records(_Reader(buf, source), prefix, known)
+        yield from _ijson_records(_Reader(buf, source), prefix, known, trusted)
         return
     pos = start + 1
     while pos < len(buf) and buf[pos] in _WHITESPACE:
         pos += 1
     if buf[pos:pos + 2] != b'{"':  # empty, pretty-printed, or not objects: ijson knows them all
-        yield from _ijson_records(_Reader(buf, source), prefix, known)
+        yield from _ijson_records(_Reader(buf, source), prefix, known, trusted)
         return
     key_end = buf.find(b'":', pos)
     if key_end < 0 or b"\\" in buf[pos:key_end]:
-        yield from _ijson_records(_Reader(buf, source), prefix, known)
+        yield from _ijson_records(_Reader(buf, source), prefix, known, trusted)
         return
     separator = b"}," + buf[pos:key_end + 2]
     scan = pos + 1
@@ -82,51 +91,57 @@ def iter_records(chunks: Iterable[bytes], known: Callable[[str], Any] | None = N
                 continue
             tail = buf[pos:].rstrip(_WHITESPACE)
             if more or not tail.endswith(b"]"):  # a record too large, or the answer cut short / broken
-                yield from _ijson_records(_Reader(b"[" + buf[pos:] + more, source), prefix, known)
+                yield from _ijson_records(_Reader(b"[" + buf[pos:] + more, source), prefix, known, trusted)
                 return
             piece = tail[:-1].rstrip(_WHITESPACE)
-            records = _parse(piece, known)
+            records = _parse(piece, known, trusted)
             if records is None:
-                yield from _ijson_records(_Reader(b"[" + buf[pos:], source), prefix, known)
+                yield from _ijson_records(_Reader(b"[" + buf[pos:], source), prefix, known, trusted)
                 return
             yield from records
             return
         piece = buf[pos:cut + 1]
-        records = _parse(piece, known)
+        records = _parse(piece, known, trusted)
         if records is None:  # not a record after all: ijson reads on from this record's start
-            yield from _ijson_records(_Reader(b"[" + buf[pos:], source), prefix, known)
+            yield from _ijson_records(_Reader(b"[" + buf[pos:], source), prefix, known, trusted)
             return
         yield from records
         pos = scan = cut + 2
 
 
-def _parse(piece: bytes, known: Callable[[str], Any] | None) -> list[JsonRecord] | None:
+def _parse(piece: bytes, known: Callable[[str], Any] | None,
+           trusted: Callable[[bytes], Any] | None = None) -> list[JsonRecord] | None:
     """The record(s) in one piece: one record (the rule), or several when a record lacked the first
     key; None when the piece is not complete records (a cut inside a string, or broken JSON)."""
     digest = digest_of(piece)
     if known is not None and (held := known(digest)):
-        return [JsonRecord(digest, held, True)]
+        return [JsonRecord(digest, held, True, data=piece if trusted is not None else None)]
+    if trusted is not None and (answer := trusted(piece)) is not None:
+        return [JsonRecord(digest, answer, data=piece, vouched=True)]
     try:
-        return [JsonRecord(digest, orjson.loads(piece))]
+        return [JsonRecord(digest, orjson.loads(piece), data=piece if trusted is not None else None)]
     except orjson.JSONDecodeError:
         pass
     try:
         values = orjson.loads(b"[" + piece + b"]")
     except orjson.JSONDecodeError:
         return None
-    return [_record(value, known) for value in values]
+    return [_record(value, known, trusted) for value in values]
 
 
-def _record(value: Any, known: Callable[[str], Any] | None) -> JsonRecord:
-    digest = digest_of(orjson.dumps(value))
+def _record(value: Any, known: Callable[[str], Any] | None,
+            trusted: Callable[[bytes], Any] | None = None) -> JsonRecord:
+    data = orjson.dumps(value)
+    digest = digest_of(data)
     if known is not None and (held := known(digest)):
-        return JsonRecord(digest, held, True)
-    return JsonRecord(digest, value)
+        return JsonRecord(digest, held, True, data=data if trusted is not None else None)
+    return JsonRecord(digest, value, data=data if trusted is not None else None)
 
 
-def _ijson_records(reader: "_Reader", prefix: str, known: Callable[[str], Any] | None) -> Iterator[JsonRecord]:
+def _ijson_records(reader: "_Reader", prefix: str, known: Callable[[str], Any] | None,
+                   trusted: Callable[[bytes], Any] | None = None) -> Iterator[JsonRecord]:
     for value in ijson.items(reader, prefix, use_float=True):
-        yield _record(value, known)
+        yield _record(value, known, trusted)
 
 
 class _Reader:

@@ -4,7 +4,8 @@
 renders a spec into its own JSON shape. The variety covers every case REQUIREMENTS.md names:
 infused categories, several images, labs in mg / % / mg/g, THC9 present and absent, terpene
 spellings, strain-type spellings, custom categories, quantity and gram tiers, flower equivalents,
-deli tiers and OTD prices, low-quantity thresholds, duplicate SKUs and a few malformed records.
+deli tiers and OTD prices, low-quantity thresholds, duplicate SKUs, products stocked as several batches
+(packages, some in other rooms) and a few malformed records.
 """
 import dataclasses
 import random
@@ -86,6 +87,17 @@ class TerpeneSpec:
 
 
 @dataclass
+class BatchSpec:
+    """One more batch (a Dutchie package) of a product in stock, beside the product's own (quantity and
+    room_index of its ProductSpec): vendors whose feeds have one row per batch render it as its own row."""
+
+    number: int  # 1, 2...: the product's own batch is 0
+    room_index: int  # 0..3, as ProductSpec.room_index
+    quantity: int
+    packaged_days_later: int  # a later batch was packaged later
+
+
+@dataclass
 class ProductSpec:
     index: int
     product_id: int
@@ -121,6 +133,7 @@ class ProductSpec:
     duplicate_of: int | None = None
     malformed: str | None = None
     effects: list[str] = field(default_factory=list)
+    batches: list[BatchSpec] = field(default_factory=list)  # more batches in stock, beside its own
 
 
 def _money(x: float) -> float:
@@ -189,10 +202,31 @@ def product_spec(rng: random.Random, index: int, seed: int) -> ProductSpec:
     )
 
 
+# Products from this index on may have more batches (BATCHES_SHARE of them). The first ones never do: small
+# catalogues, which most tests use, keep one feed row per product, so a row and its product compare 1:1.
+BATCHES_FROM = 150
+BATCHES_SHARE = 0.1
+
+
+def batch_specs(seed: int, spec: ProductSpec) -> list[BatchSpec]:
+    """One or two more batches for BATCHES_SHARE of the products from BATCHES_FROM on (not the malformed or
+    duplicate-SKU ones, whose own cases stay plain), from a generator of their own: the rest of the catalogue
+    is what it was before batches existed, for the same seed."""
+    if spec.index < BATCHES_FROM or spec.malformed or spec.duplicate_of is not None:
+        return []
+    rng = random.Random(seed * 1_000_003 + spec.index)
+    if rng.random() >= BATCHES_SHARE:
+        return []
+    # Mostly the sales floor, some in back stock, the ecommerce room or quarantine (so room filters, D1,
+    # count some batches and not others).
+    return [BatchSpec(number=n, room_index=rng.choice([0, 0, 1, 2, 3]), quantity=rng.choice([1, 2, 3, 5, 8, 12, 20]),
+                      packaged_days_later=rng.randint(1, 60) * n) for n in range(1, rng.choice([2, 2, 3]))]
+
+
 def product_specs(seed: int, count: int) -> Iterator[ProductSpec]:
     """`count` products, identical for the same seed. About 1 in 200 shares an earlier product's SKU
     (R8): half of those agree with it in every field a menu shows (merge), half differ (review).
-    About 1 in 250 is malformed."""
+    About 1 in 250 is malformed. From BATCHES_FROM on, about 1 in 10 has one or two more batches."""
     rng = random.Random(seed)
     recent: list[ProductSpec] = []
     for index in range(count):
@@ -206,6 +240,7 @@ def product_specs(seed: int, count: int) -> Iterator[ProductSpec]:
             spec.duplicate_of = original.index
         if index % 250 == 13:
             spec.malformed = MALFORMED_KINDS[(index // 250) % len(MALFORMED_KINDS)]
+        spec.batches = batch_specs(seed, spec)
         recent = (recent + [spec])[-10:]
         yield spec
 

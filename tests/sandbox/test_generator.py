@@ -66,3 +66,15 @@ def test_l17_l16_l20_customers_include_old_archived_merged_groups_and_other_stat
     assert {c.customer_type for c in customers} >= {"Medical", "Recreational"}
     sales = list(generate.transaction_specs(1, customers, 100))
     assert any(s.occurred_at < year_ago for s in sales) and any(s.occurred_at > year_ago for s in sales)
+
+
+def test_d1_some_products_have_more_batches_some_in_other_rooms():
+    specs = list(generate.product_specs(1, 3000))
+    assert not any(s.batches for s in specs[:generate.BATCHES_FROM])  # small catalogues: one row per product
+    batched = [s for s in specs if s.batches]
+    assert 0.05 * len(specs) < len(batched) < 0.15 * len(specs)
+    assert {len(s.batches) for s in batched} == {1, 2}
+    assert any(b.room_index != s.room_index for s in batched for b in s.batches)  # several rooms (D1)
+    assert any(b.room_index == 3 for s in batched for b in s.batches)  # some in a room that is not sold from
+    assert not any(s.malformed or s.duplicate_of is not None for s in batched)
+    assert [s.batches for s in specs] == [s.batches for s in generate.product_specs(1, 3000)]

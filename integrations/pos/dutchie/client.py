@@ -34,6 +34,7 @@ from ..records import (
 )
 from .connection import check_customer_types, check_permissions
 from .http import DutchieHttp, limit_for
+from .packages import PackageSpool, by_product, combined_digest, merge_packages, product_id_of
 from .parse import (
     ProductNames,
     customer_from_record,
@@ -135,54 +136,65 @@ class DutchieClient(PosClient):
                        known: Callable[[str], tuple | None] | None = None) -> Iterator[PosProduct | KnownRecord]:
         """GET /inventory with labs and room quantities, streamed (it can be 100,000 items). InventoryItem
         lacks imageUrls, pricingTierData and lowInventoryThreshold, so those are read first from /products
-        (streamed too) and only products that have any are remembered. With the card's Room IDs (D1),
-        quantity is the stock in those rooms, and items with none there are left out. Each product
-        carries the digest of its item's bytes as sent (PosProduct.digest).
+        (streamed too) and only products that have any are remembered. Each item is a package, and one
+        product comes back per productId with its packages' quantities summed (packages.py: the feed is
+        read to its end before the first product comes back). With the card's Room IDs (D1), quantity is
+        the stock in those rooms, and products with none there are left out. Each product carries the
+        digest of its items' bytes as sent (PosProduct.digest; all its packages' together).
 
         Incremental (details_since and known_details given): only the details changed since
         `details_since` are read (/products takes fromLastModifiedDateUTC; /inventory is always a full
         snapshot), and the others come from `known_details(product ids)`: {product id: the details kept
-        last time, {} for none}, called once per batch of items. A product it does not know (never synced
+        last time, {} for none}, called once per batch of products. A product it does not know (never synced
         here) has details we have not got: then the full /products is read once, as without the arguments.
-        Incremental with `known(digest)` too: an item whose digest the caller holds (known returns its
+        Incremental with `known(digest)` too: a product whose digest the caller holds (known returns its
         record of it, a tuple whose first item is the product id; None otherwise) and whose details did not
-        change comes back as a KnownRecord carrying that answer, unparsed."""
+        change comes back as a KnownRecord carrying that answer, its items unparsed."""
         incremental = details_since is not None and known_details is not None
         details = self._product_details(details_since if incremental else None)
         # Incremental: the products whose details changed since details_since. Their digests cover the
-        # details too (the item alone may be as before); the others' details are as the caller keeps them.
+        # details too (the items alone may be as before); the others' details are as the caller keeps them.
         changed = set(details) if incremental else set()
         full = not incremental
         rooms = {str(room).strip() for room in self.config.room_ids if str(room).strip()}
-
-        def holds(digest: str):  # known, unless its details changed
-            held = known(digest)
-            return held if held is not None and held[0] not in changed else None
-
         params = {"includeLabResults": "true", "includeRoomQuantities": "true"}
-        skip = None if not incremental or known is None else holds if changed else known
-        records = self.http.iter_json_records("/inventory", params=params, known=skip)
-        while batch := list(itertools.islice(records, self.details_batch)):
-            if not full:
-                ids = list({pid for pid in (str(r.value.get("productId")) for r in batch
-                                            if isinstance(r.value, dict)) if pid not in details})
-                found = known_details(ids) if ids else {}
-                if any(pid not in found for pid in ids):
-                    details.update(self._product_details())  # a product we know nothing of: all, once
-                    full = True
-                else:
-                    details.update(found)
-            for record in batch:
-                if record.known:
-                    yield KnownRecord(record.digest, record.value)
-                elif isinstance(record.value, dict):
-                    pos_id = str(record.value.get("productId"))
-                    digest = record.digest
+        with PackageSpool() as spool:
+            # The caller's `known` only names the product of a package here; pass 2 decides what is skipped.
+            records = self.http.iter_json_records("/inventory", params=params, trusted=product_id_of,
+                                                  known=known if incremental else None)
+            for record in records:
+                spool.add(record)
+            products = spool.products()
+            while batch := list(itertools.islice(products, self.details_batch)):
+                read = []  # per product of the batch: a KnownRecord, or (id, digest, its items)
+                for pos_id, packages in batch:
+                    digest = combined_digest(spool.digest(package) for package in packages)
                     if pos_id in changed:
                         digest = digest_of(digest.encode() + orjson.dumps(details[pos_id], option=orjson.OPT_SORT_KEYS))
-                    for product in self._inventory_product(record.value, details.get(pos_id), rooms):
-                        product.digest = digest
-                        yield product
+                    elif incremental and known is not None and (held := known(digest)) is not None:
+                        read.append(KnownRecord(digest, held))
+                        continue
+                    read.append((pos_id, digest, [value for package in packages for value in spool.items(package)]))
+                if not full:
+                    ids = list({entry[0] for entry in read
+                                if isinstance(entry, tuple) and entry[0] and entry[0] not in details})
+                    found = known_details(ids) if ids else {}
+                    if any(pid not in found for pid in ids):
+                        details.update(self._product_details())  # a product we know nothing of: all, once
+                        full = True
+                    else:
+                        details.update(found)
+                for entry in read:
+                    if isinstance(entry, KnownRecord):
+                        yield entry
+                        continue
+                    for own, items in by_product(entry[0], entry[2]):
+                        packages = [product for item in items
+                                    for product in self._inventory_product(item, details.get(own), rooms)]
+                        if packages:
+                            product = merge_packages(packages)
+                            product.digest = entry[1] if own == entry[0] else ""
+                            yield product
 
     def _inventory_product(self, item: dict, detail: dict | None, rooms: set[str]) -> Iterator[PosProduct]:
         product = product_from_inventory(item, detail)
@@ -190,7 +202,8 @@ class DutchieClient(PosClient):
             kept = {room: qty for room, qty in product.room_quantities.items() if room in rooms}
             if not kept or sum(kept.values()) <= 0:
                 return
-            product.quantity = sum(kept.values())
+            # The stock counted, as Alleaves' areas: packages of one product add up these (packages.py).
+            product.quantity, product.room_quantities = sum(kept.values()), kept
             names = [str(r.get("room") or "") for r in item.get("roomQuantities") or []
                      if isinstance(r, dict) and str(r.get("roomId")) in kept]
             product.room_name = ", ".join(name for name in names if name)

@@ -164,6 +164,12 @@ def stream(queryset: QuerySet, render: Callable[[dict], dict | None]) -> HttpRes
     return stream_json_array(item for item in map(render, rows) if item is not None)
 
 
+def stream_many(queryset: QuerySet, render: Callable[[dict], list[dict]]) -> HttpResponse:
+    """stream() for renders that make several items of one record (a product's packages), or none."""
+    rows = queryset.values_list("data", flat=True).iterator(chunk_size=2000)
+    return stream_json_array(item for items in map(render, rows) for item in items)
+
+
 def modified_between(queryset: QuerySet, start: datetime | None, end: datetime | None) -> QuerySet:
     if start is not None:
         queryset = queryset.filter(modified_at__gte=start)

@@ -1,13 +1,15 @@
 """Dutchie's JSON shapes, rendered from generate.py's neutral specs, and the changes made to them.
 
 Each product record stores both of its shapes, `{"product": ProductDetail, "inventory": InventoryItem}`,
-so /products and /inventory serve stored JSON and only apply the per-request rules while streaming.
+so /products and /inventory serve stored JSON and only apply the per-request rules while streaming. An
+InventoryItem is one package of the product; a product stocked as several (generate.BatchSpec) keeps the
+others under "packages", each an InventoryItem with the same productId and its own ids, batch and room.
 Choices the reference leaves open are marked "[our choice]" here and listed in docs/sandbox/dutchie.md.
 """
 from datetime import datetime, timedelta
 
 from ... import generate
-from ...generate import CustomerSpec, ProductSpec, TransactionSpec
+from ...generate import BatchSpec, CustomerSpec, ProductSpec, TransactionSpec
 from ...models import SandboxLocation
 from ..base import Row
 from .reference import CUSTOMER_TYPE_IDS, PRICING_TIERS, ROOM_NAMES, ROOMS, guid, iso, money
@@ -189,8 +191,36 @@ def product_row(location: SandboxLocation, spec: ProductSpec) -> Row:
         "isCannabis": cannabis, "packageNDC": None,
         "labResultUrl": f"https://coa.sandbox.canopy.test/{package_id}.pdf" if cannabis else None,
     }
-    return Row(external_id=str(spec.product_id), data={"product": product, "inventory": inventory},
-               modified_at=spec.modified_at, quantity=float(spec.quantity), room_id=str(rooms[0]["roomId"]))
+    data = {"product": product, "inventory": inventory}
+    if spec.batches:
+        data["packages"] = [_package(inventory, location, spec, batch) for batch in spec.batches]
+    # The record's quantity is the product's stock in every package and room (what /inventory filters on).
+    quantity = float(spec.quantity) + sum(float(batch.quantity) for batch in spec.batches)
+    return Row(external_id=str(spec.product_id), data=data, modified_at=spec.modified_at, quantity=quantity,
+               room_id=str(rooms[0]["roomId"]))
+
+
+def _package(inventory: dict, location: SandboxLocation, spec: ProductSpec, batch: BatchSpec) -> dict:
+    """Another package (batch) of the product: the product's own item with its own inventory, batch and
+    package ids, packaged later, and its stock in one room [our choice: a later batch, same lab results]."""
+    index, number = spec.index, batch.number
+    package_id = f"1A40{location.seed % 1000:03d}{number}{index:016d}"
+    room_id = ROOMS[batch.room_index][0]
+    packaged = datetime.fromisoformat(inventory["packagedDate"].replace("Z", "+00:00")) \
+        + timedelta(days=batch.packaged_days_later)
+    return {**inventory, "inventoryId": 1_000_000 + index * 10 + number, "batchId": 2_000_000 + index * 10 + number,
+            "batchName": f"{inventory['batchName']}-{number}", "packageId": package_id,
+            "externalPackageId": package_id, "packagedDate": iso(packaged),
+            "quantityAvailable": float(batch.quantity),
+            "roomQuantities": [{"roomId": room_id, "room": ROOM_NAMES[room_id],
+                                "quantityAvailable": float(batch.quantity)}],
+            "tags": [{**tag, "packageId": package_id} for tag in inventory["tags"]],
+            "labResultUrl": f"https://coa.sandbox.canopy.test/{package_id}.pdf" if inventory["labResultUrl"] else None}
+
+
+def packages(data: dict) -> list[dict]:
+    """A product record's packages: its own item first, then the others."""
+    return [data["inventory"], *data.get("packages", ())]
 
 
 def customer_row(location: SandboxLocation, spec: CustomerSpec) -> Row:
@@ -280,9 +310,10 @@ def transaction_row(location: SandboxLocation, spec: TransactionSpec,
 
 # --- changes --------------------------------------------------------------------------------------
 def set_price(data: dict, factor: float) -> None:
-    product, inventory = data["product"], data["inventory"]
-    for record, fields in ((product, ("price", "medPrice", "recPrice")),
-                           (inventory, ("unitPrice", "medUnitPrice", "recUnitPrice"))):
+    product = data["product"]
+    prices = [(product, ("price", "medPrice", "recPrice"))]
+    prices += [(item, ("unitPrice", "medUnitPrice", "recUnitPrice")) for item in packages(data)]
+    for record, fields in prices:
         for field in fields:
             if isinstance(record.get(field), int | float):
                 record[field] = money(record[field] * factor)
@@ -292,7 +323,9 @@ def set_price(data: dict, factor: float) -> None:
 
 
 def set_quantity(data: dict, quantity: float) -> None:
-    """All stock goes to the product's first room (its own room), the others are emptied."""
+    """All stock goes to the product's own package, in its first room (its own room): the other rooms are
+    emptied and its other packages are gone (sold out)."""
+    data.pop("packages", None)
     inventory = data["inventory"]
     rooms = inventory.get("roomQuantities") or [{"roomId": 1001, "room": ROOM_NAMES[1001]}]
     inventory["roomQuantities"] = [{**rooms[0], "quantityAvailable": float(quantity)}]
@@ -303,7 +336,8 @@ def touch(data: dict, when: datetime) -> None:
     if "product" in data:
         # The same instant, spelled two ways: Dutchie's casing differs between products and inventory.
         data["product"]["lastModifiedDateUTC"] = iso(when)
-        data["inventory"]["lastModifiedDateUtc"] = iso(when)
+        for item in packages(data):
+            item["lastModifiedDateUtc"] = iso(when)
 
 
 def advance_order(data: dict) -> str:

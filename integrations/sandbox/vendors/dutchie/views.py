@@ -22,11 +22,12 @@ from .api import (
     records,
     role_endpoint,
     stream,
+    stream_many,
 )
 from .customers import customer_edit, customer_search, customers, customers_paginated
 from .orders import preorder_cancel, preorder_status, preorder_submit, preorder_update, transactions
 from .reference import SELLABLE_ROOM_IDS, guid, number
-from .render import OPEN_ORDER_STATUSES
+from .render import OPEN_ORDER_STATUSES, packages
 
 
 # --- location and reference data ------------------------------------------------------------------
@@ -140,31 +141,41 @@ def _sellable_rooms(location: SandboxLocation) -> set[int]:
 @role_endpoint("Inventory")
 @bad_params
 def inventory(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
-    """Only API-enabled, active items with sellable stock above their low-inventory threshold (D13)."""
+    """Only API-enabled, active items with sellable stock, of products whose stock is above their
+    low-inventory threshold (D13). One item per package: a product stocked as several packages has several
+    items with its productId. The threshold is the product's (ProductDetail.lowInventoryThreshold), so it is
+    held against the stock of all its packages together [our choice: Dutchie does not say]."""
     include_labs = bool_param(request, "includeLabResults")
     include_rooms = bool_param(request, "includeRoomQuantities")
     allowed = _sellable_rooms(location)
     queryset = records(location, RecordKind.PRODUCT).filter(quantity__gt=0)
 
-    def render(data: dict) -> dict | None:
-        product, item = data["product"], data["inventory"]
+    def render(data: dict) -> list[dict]:
+        product = data["product"]
         if not product.get("onlineAvailable") or not product.get("isActive"):
-            return None
-        stocked = [r for r in item.get("roomQuantities") or [] if number(r["quantityAvailable"]) > 0]
-        shown = [r for r in stocked if r["roomId"] in allowed]
-        quantity = sum(number(r["quantityAvailable"]) for r in shown)
+            return []
+        stocked = []  # per package: (it, its rooms with stock, those of them that count)
+        for item in packages(data):
+            rows = [r for r in item.get("roomQuantities") or [] if number(r["quantityAvailable"]) > 0]
+            stocked.append((item, rows, [r for r in rows if r["roomId"] in allowed]))
+        total = sum(number(r["quantityAvailable"]) for _, _, shown in stocked for r in shown)
         threshold = product.get("lowInventoryThreshold")
-        if quantity <= 0 or (threshold is not None and quantity <= threshold):
-            return None
-        out = dict(item)
-        if len(shown) != len(stocked):
-            out["quantityAvailable"] = quantity
-        out["roomQuantities"] = shown if include_rooms else []
-        if not include_labs:
-            out["labResults"] = []
-        return out
+        if total <= 0 or (threshold is not None and total <= threshold):
+            return []
+        items = []
+        for item, rows, shown in stocked:
+            if not shown:
+                continue
+            out = dict(item)
+            if len(shown) != len(rows):
+                out["quantityAvailable"] = sum(number(r["quantityAvailable"]) for r in shown)
+            out["roomQuantities"] = shown if include_rooms else []
+            if not include_labs:
+                out["labResults"] = []
+            items.append(out)
+        return items
 
-    return stream(queryset, render)
+    return stream_many(queryset, render)
 
 
 def _allocated(location: SandboxLocation) -> dict[int, float]:
@@ -180,28 +191,32 @@ def _allocated(location: SandboxLocation) -> dict[int, float]:
 @role_endpoint("Reporting")
 @bad_params
 def reporting_inventory(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
-    """Every product's package, in every room (quarantine included), with unitCost and allocatedQuantity."""
+    """Every product's packages, in every room (quarantine included), with unitCost and allocatedQuantity."""
     include_labs = bool_param(request, "includeLabResults")
     include_rooms = bool_param(request, "includeRoomQuantities")
     include_allocated = bool_param(request, "includeAllocated")
     include_lineage = bool_param(request, "includeLineage")
     held = _allocated(location) if include_allocated else {}
 
-    def render(data: dict) -> dict:
-        item = data["inventory"]
-        out = {"unitWeightUnit": item["unitWeightUnit"], "unitCost": data["product"]["unitCost"],
-               "allocatedQuantity": held.get(item["productId"], 0.0) if include_allocated else None, **item}
-        if not include_rooms:
-            out["roomQuantities"] = []
-        if not include_labs:
-            out["labResults"] = []
-        if include_lineage:
-            out["lineage"] = [{"packageId": item["packageId"], "antecedentPackageDistance": 1,
-                               "antecedentIsHarvest": True, "batchName": item["batchName"],
-                               "antecedentBatchName": f"H-{item['batchName']}"}]
-        return out
+    def render(data: dict) -> list[dict]:
+        items = []
+        for item in packages(data):
+            # The product's allocation is shown once, on its own package [our choice].
+            allocated = held.get(item["productId"], 0.0) if item is data["inventory"] else 0.0
+            out = {"unitWeightUnit": item["unitWeightUnit"], "unitCost": data["product"]["unitCost"],
+                   "allocatedQuantity": allocated if include_allocated else None, **item}
+            if not include_rooms:
+                out["roomQuantities"] = []
+            if not include_labs:
+                out["labResults"] = []
+            if include_lineage:
+                out["lineage"] = [{"packageId": item["packageId"], "antecedentPackageDistance": 1,
+                                   "antecedentIsHarvest": True, "batchName": item["batchName"],
+                                   "antecedentBatchName": f"H-{item['batchName']}"}]
+            items.append(out)
+        return items
 
-    return stream(records(location, RecordKind.PRODUCT), render)
+    return stream_many(records(location, RecordKind.PRODUCT), render)
 
 
 # --- URLs -----------------------------------------------------------------------------------------

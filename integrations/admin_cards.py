@@ -158,7 +158,7 @@ class IntegrationCardAdmin(CompanyScopedAdmin):
     def rooms_view(self, request, pk=None):
         """The POS's rooms / areas as JSON for the card page's pickers, asked with the quick client: GET for
         the saved card, POST the form as it is on screen for a card not saved yet or with new credentials."""
-        obj = get_object_or_404(self.get_queryset(request), pk=pk) if pk else None
+        obj = get_object_or_404(self.get_queryset(request), pk=pk, kind=CardKind.ECOMMERCE) if pk else None
         if obj is not None and not self.has_view_permission(request, obj):
             return JsonResponse({"ok": False, "message": "You may not see this card."}, status=403)
         if request.method == "POST":

@@ -36,6 +36,13 @@ class _NoUnknownKeys:
         return super().to_internal_value(data)
 
 
+def _date(name: str) -> serializers.DateField:
+    label = IntegrationCard._meta.get_field(name).verbose_name
+    return serializers.DateField(required=False, allow_null=True, input_formats=["iso-8601"],
+                                 error_messages={"invalid": f"Enter {label} as text, e.g. 2025-01-31.",
+                                                 "datetime": f"Enter {label} as text, e.g. 2025-01-31."})
+
+
 class CardSettingsSerializer(_NoUnknownKeys, serializers.ModelSerializer):
     what = "settings"
     synced_fields = serializers.ListField(child=serializers.ChoiceField(SYNCABLE_FIELDS), required=False)
@@ -44,6 +51,8 @@ class CardSettingsSerializer(_NoUnknownKeys, serializers.ModelSerializer):
     lab_unit_mapping = serializers.DictField(child=serializers.CharField(max_length=20), required=False)
     area_ids = _pos_ids()
     master_pin = _secret()
+    sms_double_opt_in_date = _date("sms_double_opt_in_date")
+    enrol_date = _date("enrol_date")
 
     class Meta:
         model = IntegrationCard

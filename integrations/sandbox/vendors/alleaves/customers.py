@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ...faults import json_body
 from ...models import RecordKind, SandboxLocation, SandboxRecord
+from ...router import sandbox_db
 from .api import bearer_endpoint, error_response, positive_int
 from .reference import iso_ms
 
@@ -43,7 +44,7 @@ def patient_search(request: HttpRequest, location: SandboxLocation) -> HttpRespo
 
 
 @bearer_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def customer_create(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
     """A7: create a patient (or any customer) when no match was found."""
     body = json_body(request)

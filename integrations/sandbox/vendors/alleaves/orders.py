@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ...faults import json_body
 from ...models import RecordKind, SandboxLocation, SandboxRecord
+from ...router import sandbox_db
 from .api import bearer_endpoint, error_response, location_mismatch, positive_int
 from .reference import iso_ms, money
 from .render import ORDER_STATUSES, ORDER_TAX_RATE
@@ -54,7 +55,7 @@ def order_detail(request: HttpRequest, location: SandboxLocation, id_order: int)
 
 
 @bearer_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def order_create(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
     """Order push (C4, A2, A7). Our shape: {id_location, id_customer, type: pickup|delivery,
     is_medical, items[{id_item, id_batch, quantity, price}], delivery_start, delivery_end,

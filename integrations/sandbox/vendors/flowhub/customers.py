@@ -9,6 +9,7 @@ from django.utils import timezone
 from ...faults import json_body
 from ...generate import DISCOUNT_GROUPS
 from ...models import RecordKind, SandboxLocation, SandboxRecord
+from ...router import sandbox_db
 from .api import DATE_RE, client_locations_of, error_response, filtered_page, key_endpoint
 from .reference import iso
 from .render import customer_records, digits
@@ -91,7 +92,7 @@ def _apply_customer_body(data: dict, body: dict, *, creating: bool) -> str | Non
 
 
 @key_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def customer_create(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
     if request.method != "POST":
         return error_response(405, "Method not allowed")
@@ -116,7 +117,7 @@ def customer_create(request: HttpRequest, location: SandboxLocation) -> HttpResp
 
 
 @key_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def customer_update(request: HttpRequest, location: SandboxLocation, customer_id: str) -> HttpResponse:
     if request.method != "PUT":
         return error_response(405, "Method not allowed")

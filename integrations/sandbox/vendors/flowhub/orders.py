@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ...faults import json_body, sandbox_endpoint
 from ...models import RecordKind, SandboxLocation, SandboxRecord, SandboxToken
+from ...router import sandbox_db
 from .api import ERRORS, bearer_endpoint, client_locations_of, error_response, filtered_page, key_endpoint, token_auth
 from .reference import import_id, iso
 from .render import ALL_STATUSES, customer_records, digits, find_product, sell
@@ -106,7 +107,7 @@ ORDER_FIELDS = ("externalCreatedAt", "customer", "orderItems", "address", "custo
 
 
 @bearer_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def order_create(request: HttpRequest, location: SandboxLocation) -> HttpResponse:
     if request.method != "POST":
         return error_response(405, "Method not allowed")
@@ -146,7 +147,7 @@ def order_status(request: HttpRequest, location: SandboxLocation, order_id: str)
 
 
 @bearer_endpoint
-@transaction.atomic
+@transaction.atomic(using=sandbox_db())
 def order_update(request: HttpRequest, location: SandboxLocation, order_id: str) -> HttpResponse:
     """PATCH /orders/{orderId}: the create fields, plus `status` (or `fulfilled: true` = "sold") to mark an
     order fulfilled (F3) [the status field is our choice; the reference only names UpdateOrderParams]."""
